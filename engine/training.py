@@ -1,0 +1,208 @@
+"""Build the ``Trainer`` for a run: tokenized splits, collator, arguments, precision, sampler.
+
+The recipe is the course's (``map(batched=True)`` → ``DataCollatorWithPadding`` → ``Trainer`` with
+``compute_metrics``) with the speed settings a CPU user would not know to set: bf16 autocast where
+the hardware runs it fast, dynamic padding, and length-grouped batches when lengths vary a lot.
+Masked-LM adaptation concatenates and chunks texts like transformers' ``run_mlm.py``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from itertools import chain
+from typing import Any
+
+from transformers import PrinterCallback, Trainer, TrainingArguments
+from transformers.trainer_pt_utils import LengthGroupedSampler
+
+from .config import RunConfig
+from .errors import ConfigError, DataError
+from .padding import make_collator, pad_multiple, should_group
+from .prepare import Prepared
+
+_TOKENIZED: OrderedDict[tuple[Any, ...], Any] = OrderedDict()  # small LRU, by fingerprint
+
+
+def device_type() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def cpu_has_fast_bf16() -> bool:
+    """AMX or AVX512-BF16: bf16 matmuls run natively (measured ~1.7-2x over fp32 here)."""
+    try:
+        from pathlib import Path
+
+        flags = Path("/proc/cpuinfo").read_text().split()
+        return "amx_bf16" in flags or "avx512_bf16" in flags
+    except OSError:
+        return False
+
+
+def resolve_precision(choice: str) -> tuple[str, str]:
+    """(precision actually used, why) for 'auto' | 'fp32' | 'bf16' | 'fp16'."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    if choice == "auto":
+        if cuda:
+            return ("bf16", "this GPU supports bf16") if torch.cuda.is_bf16_supported() else \
+                ("fp16", "this GPU has no bf16; fp16 is its fast mode")
+        if cpu_has_fast_bf16():
+            return "bf16", "this CPU computes bf16 natively (AMX/AVX512-BF16)"
+        return "fp32", "this CPU has no fast bf16"
+    if choice == "fp16" and not cuda:
+        raise ConfigError("precision", "fp16 needs a GPU. On this computer use auto, bf16 or fp32.")
+    return choice, "chosen in the settings"
+
+
+def tokenize_splits(prepared: Prepared, tokenizer: Any, cfg: RunConfig) -> Any:
+    """Tokenized splits, cached by (split fingerprints, tokenizer, max_length, task)."""
+    from datasets import DatasetDict
+
+    key = (tuple((k, v._fingerprint) for k, v in prepared.splits.items()),
+           tokenizer.name_or_path, len(tokenizer), cfg.max_length, cfg.task)
+    if key in _TOKENIZED:
+        _TOKENIZED.move_to_end(key)
+        return _TOKENIZED[key]
+    if cfg.task == "mlm":
+        out = DatasetDict({k: _mlm_blocks(v, tokenizer, cfg.max_length, k)
+                           for k, v in prepared.splits.items()})
+    else:
+        pair = "text_pair" in prepared.splits["train"].column_names
+
+        def encode(batch: dict[str, list[Any]]) -> Any:
+            args = (batch["text"], batch["text_pair"]) if pair else (batch["text"],)
+            return tokenizer(*args, truncation=True, max_length=cfg.max_length)
+
+        out = DatasetDict({k: v.map(encode, batched=True, remove_columns=[
+            c for c in v.column_names if c != "label"]) for k, v in prepared.splits.items()})
+    _TOKENIZED[key] = out
+    while len(_TOKENIZED) > 4:
+        _TOKENIZED.popitem(last=False)
+    return out
+
+
+def _mlm_blocks(split: Any, tokenizer: Any, block: int, name: str) -> Any:
+    def encode(batch: dict[str, list[Any]]) -> Any:
+        return tokenizer(batch["text"], return_special_tokens_mask=True)
+
+    def group(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        joined = {k: list(chain(*batch[k])) for k in batch}
+        total = (len(joined["input_ids"]) // block) * block
+        return {k: [t[i:i + block] for i in range(0, total, block)] for k, t in joined.items()}
+
+    tokens = split.map(encode, batched=True, remove_columns=split.column_names)
+    blocks = tokens.map(group, batched=True, batch_size=1000)
+    if len(blocks) == 0:
+        raise DataError(f"The {name} split has too little text for blocks of {block} tokens. "
+                        "Lower the max length or add text.")
+    return blocks
+
+
+class MaskOnceCollator:
+    """MLM collator that masks training batches afresh but leaves pre-masked rows alone, so the
+    validation/test perplexity is measured on the same masks every time (comparable curves)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, features: list[dict[str, Any]]) -> Any:
+        from transformers import default_data_collator
+
+        if "labels" in features[0]:
+            return default_data_collator(features)
+        return self.inner(features)
+
+
+def premask(blocks: Any, tokenizer: Any, cfg: RunConfig) -> Any:
+    """Mask an evaluation split once, with a fixed seed."""
+    collator = make_collator(tokenizer, "mlm", "dynamic", cfg.max_length, None,
+                             cfg.mlm_probability, seed=cfg.seed)
+
+    def mask(batch: dict[str, list[Any]]) -> dict[str, Any]:
+        rows = [{"input_ids": ids, "special_tokens_mask": sm}
+                for ids, sm in zip(batch["input_ids"], batch["special_tokens_mask"], strict=True)]
+        out = collator(rows)
+        return {"input_ids": out["input_ids"].tolist(), "labels": out["labels"].tolist(),
+                "attention_mask": [[1] * len(ids) for ids in batch["input_ids"]]}
+
+    return blocks.map(mask, batched=True, remove_columns=["special_tokens_mask"])
+
+
+def grouped_sampling(cfg: RunConfig, lengths: list[int]) -> bool:
+    if cfg.task == "mlm" or cfg.padding == "max_length":
+        return False  # equal-length blocks / static padding: grouping changes nothing
+    if cfg.sampling != "auto":
+        return cfg.sampling == "group_by_length"
+    return should_group(lengths, cfg.batch_size, cfg.max_length, cfg.seed)
+
+
+def training_arguments(cfg: RunConfig, output_dir: str, precision: str, grouped: bool) -> Any:
+    return TrainingArguments(
+        output_dir=output_dir, per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=max(cfg.batch_size, 32), learning_rate=cfg.learning_rate,
+        num_train_epochs=cfg.epochs, max_steps=cfg.max_steps or -1,
+        warmup_steps=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
+        eval_strategy=cfg.eval_strategy, eval_steps=cfg.eval_steps,
+        save_strategy=cfg.save_strategy, save_steps=cfg.save_steps,
+        save_total_limit=cfg.save_total_limit, logging_steps=cfg.logging_steps,
+        logging_first_step=True, logging_nan_inf_filter=False, seed=cfg.seed,
+        bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=device_type() == "cpu",
+        train_sampling_strategy="group_by_length" if grouped else "random",
+        report_to="none", disable_tqdm=True, dataloader_num_workers=0)
+
+
+def build_trainer(cfg: RunConfig, prepared: Prepared, tokenizer: Any, model: Any,
+                  output_dir: str, callbacks: list[Any]) -> tuple[Any, dict[str, Any]]:
+    """The Trainer plus facts for the run log (precision used and why, grouping, sizes)."""
+    from .metrics import compute_classification_metrics
+
+    precision, why = resolve_precision(cfg.precision)
+    tokenized = tokenize_splits(prepared, tokenizer, cfg)
+    lengths = [len(x) for x in tokenized["train"]["input_ids"]]
+    grouped = grouped_sampling(cfg, lengths)
+    multiple = pad_multiple(device_type(), precision)
+    collator = make_collator(tokenizer, cfg.task, cfg.padding, cfg.max_length, multiple,
+                             cfg.mlm_probability)
+    evals = {k: v for k, v in tokenized.items() if k != "train"}
+    if cfg.task == "mlm":
+        collator = MaskOnceCollator(collator)
+        evals = {k: premask(v, tokenizer, cfg) for k, v in evals.items()}
+        compute = None
+    else:
+        num_labels = len(prepared.label_names or [])
+
+        def compute(pred: Any) -> dict[str, float]:
+            return compute_classification_metrics(pred.predictions.argmax(-1), pred.label_ids,
+                                                  num_labels)
+
+    train = tokenized["train"].remove_columns(
+        [c for c in ("special_tokens_mask",) if c in tokenized["train"].column_names])
+    trainer = StudioTrainer(
+        lengths=lengths if grouped else None, model=model,
+        args=training_arguments(cfg, output_dir, precision, grouped), train_dataset=train,
+        eval_dataset=evals["validation"], processing_class=tokenizer, data_collator=collator,
+        compute_metrics=compute, callbacks=callbacks)
+    trainer.studio_eval_sets = evals
+    trainer.remove_callback(PrinterCallback)  # disable_tqdm adds it; our events replace it
+    facts = {"precision": precision, "precision_reason": why, "grouped_by_length": grouped,
+             "pad_to_multiple_of": multiple, "train_rows": len(train),
+             "device": device_type()}
+    return trainer, facts
+
+
+class StudioTrainer(Trainer):  # type: ignore[misc]
+    """Uses the token lengths computed at tokenization for length grouping; the stock Trainer
+    drops the lengths column before building its sampler and would re-measure every row."""
+
+    def __init__(self, *args: Any, lengths: list[int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.studio_lengths = lengths
+        self.studio_eval_sets: dict[str, Any] = {}
+
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        if self.studio_lengths is None:
+            return super()._get_train_sampler(train_dataset)
+        return LengthGroupedSampler(self.args.train_batch_size, lengths=self.studio_lengths)

@@ -1,0 +1,267 @@
+"""Hub code paths through the real libraries against a loopback fake Hub (tests/hubserver.py).
+
+The libraries read ``HF_ENDPOINT``/``HF_HUB_OFFLINE`` when first imported and this test process
+runs offline, so each check runs in a child Python pointed at the fake Hub: nothing is patched.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.hubserver import FakeHub
+
+ROOT = Path(__file__).resolve().parents[2]
+README = """---
+license: cc0-1.0
+pretty_name: Acme Reviews
+task_categories:
+- text-classification
+configs:
+- config_name: default
+  data_files:
+  - split: train
+    path: data/train-00000-of-00001.parquet
+  - split: test
+    path: data/test-00000-of-00001.parquet
+dataset_info:
+- config_name: default
+  features:
+  - name: review
+    dtype: string
+  - name: stars
+    dtype: string
+  splits:
+  - name: train
+    num_bytes: 51000
+    num_examples: {train}
+  - name: test
+    num_bytes: 13000
+    num_examples: {test}
+  download_size: 40960
+  dataset_size: 64000
+---
+# Acme reviews
+"""
+
+
+def parquet(rows: list[dict]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, tiny_dir):
+    from engine.data import load_builtin
+
+    work = tmp_path_factory.mktemp("fakehub")
+    fake = FakeHub(work / "hub")
+    splits = load_builtin("sentiment").splits
+    rows = {k: [{"review": r["text"], "stars": "5" if r["label"] == "positive" else "1"}
+                for r in v] for k, v in splits.items()}
+    fake.add_dataset("acme/reviews", {
+        "README.md": README.format(train=len(rows["train"]), test=len(rows["test"])).encode(),
+        "data/train-00000-of-00001.parquet": parquet(rows["train"]),
+        "data/test-00000-of-00001.parquet": parquet(rows["test"])})
+    fake.add_dataset("acme/glue", {"mrpc/train.csv": b"sentence1,sentence2,label\na,b,1\n",
+                                   "sst2/train.csv": b"sentence,label\nfine,1\n"})
+    fake.add_dataset("acme/secret-data", {"train.csv": b"text,label\na,1\n"})
+    fake.add_model("acme/tiny-bert", tiny_dir)
+    custom = work / "custom"
+    shutil.copytree(tiny_dir, custom)
+    config = json.loads((custom / "config.json").read_text())
+    config["auto_map"] = {"AutoModel": "modeling_evil.EvilModel"}
+    (custom / "config.json").write_text(json.dumps(config))
+    (custom / "modeling_evil.py").write_text("import os\nos.system('echo pwned')\n")
+    fake.add_model("acme/custom-code", custom)
+    pickled = work / "pickled"
+    shutil.copytree(tiny_dir, pickled)
+    (pickled / "model.safetensors").unlink()
+    (pickled / "pytorch_model.bin").write_bytes(b"\x80\x04pickle")
+    fake.add_model("acme/pickle-only", pickled)
+    fake.gated.add("acme/secret-data")
+    endpoint = fake.start()
+    yield fake, endpoint
+    fake.stop()
+
+
+def child(endpoint: str, tmp: Path, code: str, **env: str) -> dict:
+    """Run ``code`` in a fresh Python aimed at the fake Hub; it must print JSON last."""
+    full = {**os.environ, "HF_ENDPOINT": endpoint, "HF_HUB_OFFLINE": "0",
+            "HF_DATASETS_OFFLINE": "0", "HF_HOME": str(tmp / "hf"),
+            "FTS_RUNS_DIR": str(tmp / "runs"), **env}
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=full,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def requests_to(fake: FakeHub, fragment: str) -> list[str]:
+    return [path for _, path, _ in fake.requests if fragment in path]
+
+
+def test_size_and_splits_are_shown_before_download(hub, tmp_path):
+    fake, endpoint = hub
+    result = child(endpoint, tmp_path, """
+        import json
+        from engine import hub
+        o = hub.dataset_overview("acme/reviews")
+        print(json.dumps({"configs": o.configs, "splits": o.splits, "download": o.download_bytes,
+                          "size": o.dataset_bytes, "features": o.features}))
+    """)
+    assert result["splits"] == {"train": 590, "test": 155}
+    assert result["download"] == 40960 and result["size"] == 64000
+    assert set(result["features"]) == {"review", "stars"}
+    assert not any(".parquet" in p and "resolve" in p for p in requests_to(fake, "acme/reviews"))
+
+
+def test_preview_streams_the_first_rows(hub, tmp_path):
+    _, endpoint = hub
+    rows = child(endpoint, tmp_path, """
+        import json
+        from engine import hub
+        print(json.dumps(hub.preview_rows("acme/reviews", None, "train", n=3)))
+    """)
+    assert len(rows) == 3 and set(rows[0]) == {"review", "stars"}
+
+
+def test_a_whole_run_from_a_hub_dataset_and_a_hub_model(hub, tmp_path):
+    """load_dataset("acme/reviews") and from_pretrained("acme/tiny-bert") for real."""
+    fake, endpoint = hub
+    result = child(endpoint, tmp_path, """
+        import json
+        from engine import RunConfig
+        from engine.studio import Studio
+        studio = Studio()
+        cfg = RunConfig(data_source="hub", dataset="acme/reviews", checkpoint="acme/tiny-bert",
+                        max_steps=4, batch_size=8, max_length=64, eval_strategy="steps",
+                        eval_steps=4, save_strategy="steps", save_steps=4)
+        run_id = studio.start(cfg)
+        state = studio.runner.wait(run_id, 240)
+        handle = studio.run(run_id)
+        print(json.dumps({"state": state, "status": handle.status(),
+                          "report": handle.data_report()}))
+    """)
+    assert result["state"] == "finished", result["status"]
+    report = result["report"]
+    assert report["columns"] == {"text": "review", "text_pair": None, "label": "stars"}
+    assert report["label_names"] == ["1", "5"]
+    assert requests_to(fake, "/acme/tiny-bert/resolve/")
+    assert requests_to(fake, "/datasets/acme/reviews/resolve/")
+
+
+def test_missing_gated_and_config_errors_are_explained(hub, tmp_path):
+    _, endpoint = hub
+    result = child(endpoint, tmp_path, """
+        import json
+        from engine import hub
+        from engine.errors import EngineError
+        out = {}
+        for name, call in {
+            "missing": lambda: hub.load_dataset_splits("acme/nothing"),
+            "gated": lambda: hub.load_dataset_splits("acme/secret-data"),
+            "no_model": lambda: hub.check_model_repo("acme/no-model"),
+        }.items():
+            try:
+                call()
+                out[name] = "no error"
+            except EngineError as exc:
+                out[name] = [type(exc).__name__, str(exc)]
+        print(json.dumps(out))
+    """)
+    assert result["missing"][0] == "HubNotFound" and "acme/nothing" in result["missing"][1]
+    assert result["gated"][0] == "HubGated" and "accept the terms" in result["gated"][1]
+    assert result["no_model"][0] == "HubNotFound"
+
+
+def test_unsafe_model_repos_are_refused_before_download(hub, tmp_path):
+    fake, endpoint = hub
+    result = child(endpoint, tmp_path, """
+        import json, sys
+        from engine import hub
+        from engine.errors import UnsafeRepo
+        out = {}
+        for repo in ("acme/custom-code", "acme/pickle-only", "acme/tiny-bert"):
+            try:
+                hub.check_model_repo(repo)
+                out[repo] = "accepted"
+            except UnsafeRepo as exc:
+                out[repo] = str(exc)
+        out["imported"] = [m for m in sys.modules if "evil" in m]
+        print(json.dumps(out))
+    """, FTS_MAX_MODEL_GB="0.00001")
+    assert "needs custom code" in result["acme/custom-code"]
+    assert "no safetensors weights" in result["acme/pickle-only"]
+    assert "the limit here is" in result["acme/tiny-bert"]
+    assert result["imported"] == []
+    assert not requests_to(fake, "/acme/custom-code/resolve/")
+    assert not requests_to(fake, "/acme/pickle-only/resolve/")
+
+
+@pytest.mark.parametrize("bad", ["glue", "csv", "/etc/passwd", "../x", "./data", "~/models",
+                                 "https://huggingface.co/datasets/nyu-mll/glue", "a/b/c",
+                                 "ÿ/ü", "ns/" + "n" * 120, ""])
+def test_ids_that_are_not_namespace_name_are_rejected_before_any_load(bad):
+    from engine.errors import HubNotFound
+    from engine.hub import validate_repo_id
+
+    with pytest.raises(HubNotFound):
+        validate_repo_id(bad)
+
+
+def test_search_puts_text_classification_datasets_first(hub, tmp_path):
+    _, endpoint = hub
+    found = child(endpoint, tmp_path, """
+        import json
+        from engine import hub
+        print(json.dumps(hub.search("dataset", "acme")))
+    """)
+    assert [d["id"] for d in found][0] == "acme/reviews"
+    assert {d["id"] for d in found} >= {"acme/reviews", "acme/glue"}
+
+
+def test_an_unreachable_hub_is_reported_within_two_seconds(tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = child(f"http://127.0.0.1:{port}", tmp_path, """
+        import json, time
+        from engine import hub
+        from engine.errors import HubUnreachable
+        out = {}
+        for name, call in {"overview": lambda: hub.dataset_overview("acme/reviews"),
+                           "model": lambda: hub.check_model_repo("acme/tiny-bert")}.items():
+            t0 = time.perf_counter()
+            try:
+                call()
+            except HubUnreachable as exc:
+                out[name] = [round(time.perf_counter() - t0, 3), str(exc)]
+        print(json.dumps(out))
+    """)
+    for seconds, message in result.values():
+        assert seconds < 2.0 and "can't be reached" in message
+
+
+def test_offline_mode_is_reported_at_once():
+    from engine.errors import HubUnreachable
+    from engine.hub import dataset_overview
+
+    started = time.perf_counter()
+    with pytest.raises(HubUnreachable, match="offline mode"):
+        dataset_overview("nyu-mll/glue")
+    assert time.perf_counter() - started < 0.5
