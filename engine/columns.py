@@ -85,12 +85,14 @@ def guess_columns(dataset: Any, task: str = "classification", sample: int = 500)
 
 
 def _low_cardinality(values: Any) -> bool:
+    """Few distinct short values: a category (a constant column counts, so that one-class data
+    is reported as such instead of being mistaken for unlabelled text)."""
     present = [v for v in values if v is not None and v == v and v != ""]
     if len(present) < 2:
         return False
     distinct = {str(v) for v in present}
     short = all(len(str(v)) <= 40 for v in list(distinct)[:200])
-    return short and 2 <= len(distinct) <= max(2, min(100, len(present) // 3))
+    return short and len(distinct) <= max(2, min(100, len(present) // 3))
 
 
 def _mean_length(values: Any) -> float:

@@ -21,7 +21,8 @@ from .errors import DataError, DataParseError
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 FILE_TYPES = (".csv", ".tsv", ".json", ".jsonl", ".parquet")
-SPLIT_ALIASES = {"train": ("train", "training"), "validation": ("validation", "valid", "val", "dev"),
+SPLIT_ALIASES = {"train": ("train", "training"),
+                 "validation": ("validation", "valid", "val", "dev"),
                  "test": ("test", "testing", "eval")}
 
 
@@ -117,7 +118,8 @@ def _read_file(path: Path, warnings: list[str]) -> Any:
         raise DataParseError(f"{path.name} is empty.", str(path))
     suffix = path.suffix.lower()
     if suffix not in FILE_TYPES:
-        raise DataError(f"{path.name}: unsupported file type. Use CSV, TSV, JSON, JSONL or Parquet.")
+        raise DataError(f"{path.name}: unsupported file type. Use CSV, TSV, JSON, JSONL or "
+                        "Parquet.")
     if suffix == ".parquet":
         df = _read_parquet(path)
     elif suffix in (".json", ".jsonl"):

@@ -5,8 +5,8 @@ change. Anything that is *not* an ``EngineError`` is a bug (or a library failure
 not learned to explain yet) and the UI shows a generic message instead of a traceback.
 
     EngineError
-    ├── ConfigError          a run setting is missing, out of range or inconsistent (names the field)
-    ├── DataError            the data cannot be used as it is (no rows, one class, missing column/split)
+    ├── ConfigError          a run setting is missing, out of range or inconsistent
+    ├── DataError            the data cannot be used as it is (no rows, one class, no column)
     │   └── DataParseError   a file could not be read (names the file and, when known, the line)
     ├── HubError             the Hugging Face Hub could not give us what we asked for
     │   ├── HubUnreachable   offline, no network, or the Hub did not answer in time
@@ -18,7 +18,7 @@ not learned to explain yet) and the UI shows a generic message instead of a trac
     │   ├── RunConflict      a run is already training (one at a time)
     │   ├── RunNotFound      no run with that id on disk
     │   ├── NotResumable     the run has no complete checkpoint or already finished
-    │   └── TrainingFailed   the training thread ended with an explained failure (OOM, NaN loss, ...)
+    │   └── TrainingFailed   training ended with an explained failure (OOM, NaN loss, ...)
     └── InferenceError       a model cannot answer this request
         └── NoMlmHead        fill-mask asked of a model whose masked-LM head was never trained
 """
@@ -75,7 +75,7 @@ class HubGated(HubError):
 
 
 class UnsafeRepo(HubError):
-    """We refuse this repository (it needs custom code, has only pickle weights, or is too large)."""
+    """We refuse this repo: it needs custom code, has only pickle weights, or is too large."""
 
 
 class CheckpointError(EngineError):
@@ -99,7 +99,7 @@ class NotResumable(RunError):
 
 
 class TrainingFailed(RunError):
-    """Training stopped because of an explained problem. ``kind`` is a short machine-readable tag."""
+    """Training stopped because of an explained problem; ``kind`` is a short tag for code."""
 
     def __init__(self, message: str, kind: str = "error") -> None:
         super().__init__(message)

@@ -38,6 +38,7 @@ class EventLog:
 
     def __init__(self, path: Path | None = None, events: list[Event] | None = None) -> None:
         self._events: list[Event] = list(events or [])
+        self.latest: dict[str, Event] = {e.kind: e for e in self._events}  # last of each kind
         self._lock = threading.Lock()
         self._path = path
         self._file: IO[str] | None = None
@@ -63,6 +64,7 @@ class EventLog:
         with self._lock:
             event = Event(self.last_seq + 1, time.time(), kind, data)
             self._events.append(event)
+            self.latest[kind] = event
             if self._path is not None:
                 if self._file is None:
                     self._file = self._path.open("a", encoding="utf-8")

@@ -16,7 +16,6 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .config import RunConfig
 from .data import Loader, load_raw
@@ -146,7 +145,8 @@ class Runner:
 
     def _body(self, active: _Active, checkpoint: Path | None) -> None:
         handle, log = active.handle, active.log
-        log.append("status", state="preparing", resumed_from=checkpoint.name if checkpoint else None)
+        log.append("status", state="preparing",
+                   resumed_from=checkpoint.name if checkpoint else None)
         try:
             from .session import run_training
 

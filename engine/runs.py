@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -142,9 +143,11 @@ class RunStore:
         return handle
 
     def get(self, run_id: str) -> RunHandle:
-        folder = inside(self.root, run_id) if run_id and "/" not in run_id else None
+        valid = isinstance(run_id, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}",
+                                                         run_id) and ".." not in run_id
+        folder = inside(self.root, run_id) if valid else None
         if folder is None or not (folder / "run_config.json").is_file():
-            raise RunNotFound(f"There is no run called '{run_id}'.")
+            raise RunNotFound(f"There is no run called '{str(run_id)[:80]}'.")
         return RunHandle(run_id, folder)
 
     def list(self) -> list[RunHandle]:

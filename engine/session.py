@@ -58,6 +58,9 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
     for warning in prepared.report.warnings:
         log.append("note", level="info", text=warning)
     _phase(active, "loading model")
+    from transformers import set_seed
+
+    set_seed(cfg.seed)  # new heads (classifier, MLM) start the same way for the same seed
     ref = resolve(cfg.checkpoint, runner.store.root)
     tokenizer = load_tokenizer(ref)
     model = runner.model_factory(cfg.task, ref, prepared.label_names)

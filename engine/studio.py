@@ -15,8 +15,11 @@ from typing import Any
 from .config import RunConfig
 from .data import Loader, RawData, load_raw
 from .errors import DataError, InferenceError
+from .estimate import Estimate, preflight
 from .events import Event
+from .guidance import guidance
 from .inference import Inference, Target
+from .inspection import DataView, inspect, store_upload
 from .models import ModelFactory, load_model, load_tokenizer, resolve, untrained_mlm_head
 from .padding import BatchDemo, PadStats, batch_demo, epoch_padding, make_collator
 from .paths import runs_root
@@ -53,6 +56,18 @@ class Studio:
 
     def prepared(self, cfg: RunConfig) -> Prepared:
         return prepare(self.raw_data(cfg), cfg)
+
+    def inspect(self, cfg: RunConfig) -> DataView:
+        return inspect(self.raw_data(cfg), cfg)
+
+    def store_upload(self, path: str) -> str:
+        return str(store_upload(Path(path), self.store.root / "uploads"))
+
+    def estimate(self, cfg: RunConfig) -> Estimate:
+        return preflight(self, cfg)
+
+    def guidance(self, run_id: str) -> list[dict[str, Any]]:
+        return guidance(self.events_since(run_id, 0))
 
     # --- tokens and padding ----------------------------------------------------------------
     def tokenizer(self, checkpoint: str) -> Any:

@@ -9,8 +9,14 @@ import math
 
 import pytest
 
-from engine.config import (RunConfig, add_cli_arguments, cli_overrides, field_meta, from_dict,
-                           from_json)
+from engine.config import (
+    RunConfig,
+    add_cli_arguments,
+    cli_overrides,
+    field_meta,
+    from_dict,
+    from_json,
+)
 from engine.errors import ConfigError
 
 

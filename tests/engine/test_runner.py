@@ -39,11 +39,13 @@ def test_a_short_run_finishes_with_events_and_a_complete_run_folder(studio, tiny
     assert studio.runner.wait(run_id, 120) == "finished"
     events = studio.events_since(run_id, 0)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    assert {"status", "phase", "progress", "train", "eval", "checkpoint", "note"} <= set(kinds(events))
+    assert {"status", "phase", "progress", "train", "eval", "checkpoint", "note"} <= \
+        set(kinds(events))
     assert events[-1].kind == "status" and events[-1].data["state"] == "finished"
     assert studio.events_since(run_id, events[-3].seq) == events[-2:]  # O(new) polling
     folder = studio.run(run_id).folder
-    on_disk = [json.loads(line)["seq"] for line in (folder / "events.jsonl").read_text().splitlines()]
+    lines = (folder / "events.jsonl").read_text().splitlines()
+    on_disk = [json.loads(line)["seq"] for line in lines]
     assert on_disk == [e.seq for e in events]
     config = json.loads((folder / "model" / "config.json").read_text())
     assert config["id2label"] == {"0": "negative", "1": "positive"}

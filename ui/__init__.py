@@ -1,0 +1,1 @@
+"""Fine-Tune Studio's Gradio UI: one module per tab, thin handlers over the engine."""

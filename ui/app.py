@@ -1,0 +1,41 @@
+"""``build_app(studio)``: the whole Gradio app. Tabs are built first and wired after, so a tab
+can react to another (new data refreshes the token views; a finished run refreshes Try it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from . import data_tab, model_tab, runs_tab, train_tab, try_tab
+from .i18n import t
+from .widgets import Form
+
+
+def build_app(studio: Any = None) -> gr.Blocks:
+    if studio is None:
+        from engine.studio import Studio
+
+        studio = Studio()
+    form = Form()
+    with gr.Blocks(title="Fine-Tune Studio") as demo:
+        with gr.Column(elem_id="hero"):
+            gr.Markdown(t("app.title"))
+            gr.Markdown(t("app.steps"), elem_classes=["steps-guide"])
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab(t("tab.data"), id="data"):
+                data = data_tab.build(form)
+            with gr.Tab(t("tab.model"), id="model"):
+                model = model_tab.build(form, studio)
+            with gr.Tab(t("tab.train"), id="train"):
+                train = train_tab.build(form)
+            with gr.Tab(t("tab.try"), id="try"):
+                trial = try_tab.build(studio)
+            with gr.Tab(t("tab.runs"), id="runs"):
+                runs = runs_tab.build(studio)
+        data_tab.wire(demo, data, form, studio, form["task"])
+        model_tab.wire(model, form, studio, data.version)
+        attach = train_tab.wire(demo, train, form, studio)
+        try_tab.wire(demo, trial, studio, train.runs_version)
+        runs_tab.wire(runs, studio, train, attach)
+    return demo

@@ -1,0 +1,44 @@
+"""Start the app with settings fit for a public host (used by ``python app.py``).
+
+* ``show_error=False``: tracebacks never reach the browser (``gr.Error`` messages still do).
+* ``run_history=False``: Gradio 6.24+ would keep every call's inputs (a token!) in localStorage.
+* ``max_file_size``: uploads over the cap get HTTP 413 before any parsing.
+* ``blocked_paths``: uploads and the Hub cache are never served (Gradio denies the rest).
+* Caches (Hub downloads, datasets, uploads) live under the runs folder: writes stay there.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+STARTED = time.perf_counter()
+
+
+def launch_kwargs(root: object) -> dict[str, object]:
+    from pathlib import Path
+
+    from .i18n import I18N
+    from .render import CSS
+
+    runs = Path(str(root))
+    upload_mb = float(os.environ.get("FTS_MAX_UPLOAD_MB", "100"))
+    # Gradio serves only its own upload cache; block the rest of our folders as a second wall.
+    blocked = [str(runs / "uploads"), str(runs / ".cache" / "huggingface")]
+    return {"show_error": False, "run_history": False, "max_file_size": f"{upload_mb:g}mb",
+            "blocked_paths": blocked, "allowed_paths": [], "enable_monitoring": False,
+            "mcp_server": False, "ssr_mode": False, "i18n": I18N, "css": CSS,
+            "footer_links": ["gradio", "settings"]}
+
+
+def main() -> None:
+    from engine.paths import configure_caches, runs_root
+
+    root = runs_root()
+    configure_caches(root)
+    from .app import build_app
+
+    demo = build_app()
+    demo.queue(default_concurrency_limit=4)
+    port = int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860)
+    demo.launch(server_port=port, **launch_kwargs(root))  # type: ignore[arg-type]

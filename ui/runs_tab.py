@@ -1,0 +1,118 @@
+"""Tab 5 · Runs: every run on disk with its state, data, checkpoint and best score; open one in
+the Train tab, resume or delete it, and compare the curves of several runs."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from .errors import guarded
+from .i18n import lang_of, t, text
+from .plots import compare, empty
+
+
+@dataclass
+class RunsTab:
+    table: Any
+    refresh: Any
+    pick: Any
+    details: Any
+    open: Any
+    resume: Any
+    confirm: Any
+    delete: Any
+    chosen: Any
+    plot: Any
+
+
+def _score(metrics: dict[str, Any]) -> str:
+    split = "test" if "test" in metrics else "validation"
+    scores = metrics.get(split, {})
+    if "accuracy" in scores:
+        return f"{split} accuracy {scores['accuracy']:.3f}"
+    if "perplexity" in scores:
+        return f"{split} perplexity {scores['perplexity']:.1f}"
+    return ""
+
+
+def table(studio: Any) -> pd.DataFrame:
+    rows = []
+    for handle in studio.runs():
+        status, cfg = handle.status(), handle.config
+        created = status.get("created_at")
+        rows.append({"run": handle.run_id, "state": status.get("state"), "task": cfg.task,
+                     "data": cfg.dataset.rsplit("/", 1)[-1], "checkpoint": cfg.checkpoint,
+                     "score": _score(handle.metrics()),
+                     "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(created))
+                     if created else ""})
+    return pd.DataFrame(rows, columns=["run", "state", "task", "data", "checkpoint", "score",
+                                       "created"])
+
+
+def build(studio: Any) -> RunsTab:
+    gr.Markdown(t("runs.intro"))
+    refresh = gr.Button(t("try.refresh"))
+    runs_table = gr.Dataframe(table(studio), interactive=False, max_height=320, wrap=True,
+                              elem_id="runs-table")
+    names = [h.run_id for h in studio.runs()]
+    with gr.Row():
+        pick = gr.Dropdown(names, value=None, label=t("runs.pick"), scale=3,
+                           allow_custom_value=True)
+        open_button = gr.Button(t("runs.open"), scale=1)
+        resume = gr.Button(t("train.resume"), scale=1)
+    details = gr.Markdown()
+    with gr.Row():
+        confirm = gr.Checkbox(label=t("runs.confirm"), value=False)
+        delete = gr.Button(t("runs.delete"), variant="stop")
+    chosen = gr.Dropdown(names, value=[], multiselect=True, label=t("runs.compare"),
+                         allow_custom_value=True)
+    plot = gr.Plot(show_label=False)
+    return RunsTab(runs_table, refresh, pick, details, open_button, resume, confirm, delete,
+                   chosen, plot)
+
+
+def wire(tab: RunsTab, studio: Any, train: Any, attach: Any) -> None:
+    """``attach`` (from the Train tab) shows or resumes a run there."""
+    def lists() -> list[Any]:
+        names = [h.run_id for h in studio.runs()]
+        return [table(studio), gr.Dropdown(choices=names), gr.Dropdown(choices=names)]
+
+    @guarded
+    def on_pick(run_id: str | None) -> str:
+        if not run_id:
+            return ""
+        handle = studio.run(run_id)
+        status = handle.status()
+        return (f"**{run_id}** — {status.get('state')}\n\n{status.get('message') or ''}\n\n"
+                f"```json\n{json.dumps(handle.config.to_dict(), indent=1)}\n```")
+
+    @guarded
+    def on_delete(run_id: str | None, confirmed: bool, request: gr.Request) -> list[Any]:
+        if not run_id or not confirmed:
+            raise gr.Error(text("runs.confirm_first", lang_of(request)))
+        studio.delete(run_id)
+        return [*lists(), "", False]
+
+    @guarded
+    def on_compare(names: list[str], request: gr.Request) -> Any:
+        lang = lang_of(request)
+        if not names:
+            return empty(text("plot.compare_title", lang), text("runs.pick_two", lang))
+        task = studio.run(names[0]).config.task
+        return compare({n: studio.events_since(n, 0) for n in names}, task, lang)
+
+    lists_out = [tab.table, tab.pick, tab.chosen]
+    tab.refresh.click(guarded(lists), None, lists_out, api_name="list_runs")
+    train.runs_version.change(guarded(lists), None, lists_out, api_visibility="private")
+    tab.pick.change(on_pick, tab.pick, tab.details, api_name="run_details")
+    tab.delete.click(on_delete, [tab.pick, tab.confirm],
+                     [*lists_out, tab.details, tab.confirm], api_name="delete_run")
+    tab.chosen.change(on_compare, tab.chosen, tab.plot, api_name="compare_runs")
+    tab.open.click(attach.show, tab.pick, attach.outputs, api_name="show_run")
+    tab.resume.click(attach.resume, tab.pick, attach.outputs, concurrency_id="train",
+                     concurrency_limit=1, api_name="resume_run")
