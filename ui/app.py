@@ -34,7 +34,7 @@ def build_app(studio: Any = None) -> gr.Blocks:
             with gr.Tab(t("tab.runs"), id="runs"):
                 runs = runs_tab.build(studio)
         data_tab.wire(demo, data, form, studio, form["task"])
-        model_tab.wire(model, form, studio, data.version)
+        model_tab.wire(demo, model, form, studio, data.version)
         attach = train_tab.wire(demo, train, form, studio)
         try_tab.wire(demo, trial, studio, train.runs_version)
         runs_tab.wire(runs, studio, train, attach)

@@ -10,6 +10,7 @@ import gradio as gr
 import pandas as pd
 
 from engine import hub
+from engine.config import default_of
 from engine.data import builtin_card, builtin_meta, builtin_names
 from engine.errors import HubError
 
@@ -80,7 +81,10 @@ def build(form: Form) -> DataTab:
     with gr.Accordion(t("data.more"), open=False):
         with gr.Row():
             for name in ("train_split", "eval_split", "test_split"):
-                form.field(name)
+                form.add(name, gr.Dropdown([], value=default_of(name), allow_custom_value=True,
+                                           label=t(f"field.{name}.label"),
+                                           info=t(f"field.{name}.help"),
+                                           elem_id=f"field-{name}"))
         with gr.Row():
             form.field("max_rows")
             form.field("validation_fraction")
@@ -92,8 +96,9 @@ def build(form: Form) -> DataTab:
 def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
     """``task`` is the model tab's task widget: data without labels switches it to masked-LM.
     The page opens on the default built-in sample, already loaded."""
+    split_fields = [form[n] for n in ("train_split", "eval_split", "test_split")]
     outputs = [form["dataset"], form["data_source"], tab.summary, tab.preview, tab.labels,
-               *[form[n] for n in COLUMN_FIELDS], task, tab.version]
+               *[form[n] for n in COLUMN_FIELDS], task, *split_fields, tab.version]
 
     def show(data: dict[Any, Any], source: str, dataset: str, keep_columns: bool,
              lang: str) -> list[Any]:
@@ -110,8 +115,14 @@ def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
         summary = _summary(view, lang)
         if switched and cfg.task == "mlm" and not view.meta:
             summary += "\n\nℹ️ " + text("data.switched_mlm", lang)
+        if view.prepared is not None:  # e.g. "the checkpoint does not know this language"
+            summary += "".join(f"\n- ⚠️ {w}" for w in studio.length_stats(cfg).warnings)
+        splits = list(view.splits)
+        split_updates = [gr.Dropdown(choices=splits, value=getattr(cfg, n) if keep_columns
+                                     else default_of(n))
+                         for n in ("train_split", "eval_split", "test_split")]
         return [dataset, source, summary, preview_table(view.preview),
-                _labels(view, lang), *_column_updates(view, cfg), cfg.task,
+                _labels(view, lang), *_column_updates(view, cfg), cfg.task, *split_updates,
                 data[tab.version] + 1]
 
     inputs = form.inputs | {tab.sample, tab.upload_path, tab.results, tab.version}
@@ -143,14 +154,16 @@ def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
     demo.load(on_sample, inputs, outputs, api_visibility="private")
     tab.sample.change(on_sample, inputs, outputs, api_name="load_sample").then(
         lambda name: builtin_card(name), tab.sample, tab.card, api_visibility="private")
-    for i, name in enumerate(COLUMN_FIELDS):
+    for i, name in enumerate((*COLUMN_FIELDS, "train_split", "eval_split", "test_split")):
         form[name].input(on_columns, inputs, outputs, api_name="set_columns" if i == 0 else None,
                          api_visibility="public" if i == 0 else "private")
+    demo.load(hub_state, None, [tab.hub_note, tab.search, tab.load_hub],
+              api_visibility="private")
     tab.upload.upload(on_upload, tab.upload, tab.upload_path, api_name="store_upload").then(
         on_uploaded, inputs, outputs, api_name="load_upload")
     tab.load_hub.click(on_hub_load, inputs, outputs, api_name="load_hub")
     form["data_source"].input(_switch_source, form["data_source"],
-                              [tab.builtin_box, tab.file_box, tab.hub_box, tab.hub_note],
+                              [tab.builtin_box, tab.file_box, tab.hub_box],
                               api_name="switch_source")
     tab.search.click(guarded(_search), tab.query, tab.results, api_name="search_datasets")
     tab.query.submit(guarded(_search), tab.query, tab.results, api_visibility="private")
@@ -160,16 +173,20 @@ def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
     form["dataset_config"].input(guarded(_overview), *overview_io, api_visibility="private")
 
 
+def hub_state(request: gr.Request) -> list[Any]:
+    """Checked once per page: Hub controls say plainly why they are off (offline, no network)
+    instead of failing on click. Answers in ~2 s at most (instantly when offline)."""
+    try:
+        hub.ensure_reachable()
+        note, on = "✅ " + text("data.hub_on", lang_of(request)), True
+    except HubError as exc:
+        note, on = f"⚠️ {text('data.hub_off', lang_of(request))} {exc}", False
+    return [note, gr.Button(interactive=on), gr.Button(interactive=on)]
+
+
 def _switch_source(source: str) -> list[Any]:
-    note = ""
-    if source == "hub":
-        try:
-            hub.ensure_reachable()
-            note = "✅ " + text("data.hub_on")
-        except HubError as exc:
-            note = "⚠️ " + str(exc)
     return [gr.Group(visible=source == "builtin"), gr.Group(visible=source == "file"),
-            gr.Group(visible=source == "hub"), note]
+            gr.Group(visible=source == "hub")]
 
 
 def _search(query: str) -> Any:

@@ -4,6 +4,7 @@ against max_length, and a whole epoch's padding for static, dynamic and length-g
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from engine import hub
 from engine.config import BUILTIN_CHECKPOINT
 from engine.tokens import suggest_checkpoints
 
+from .data_tab import hub_state
 from .errors import guarded
 from .i18n import lang_of, t, text
 from .plots import length_histogram, padding_bars
@@ -23,6 +25,7 @@ from .widgets import Form
 @dataclass
 class ModelTab:
     suggestions: Any
+    hub_note: Any
     query: Any
     search: Any
     sentence: Any
@@ -54,6 +57,7 @@ def build(form: Form, studio: Any) -> ModelTab:
         form.field("task", scale=2)
     suggestions = gr.Markdown(elem_id="suggestions")
     with gr.Accordion(t("model.hub"), open=False):
+        hub_note = gr.Markdown()
         with gr.Row():
             query = gr.Textbox(label=t("model.hub_search"), max_lines=1, scale=4)
             search = gr.Button(t("data.search"), scale=1)
@@ -78,11 +82,11 @@ def build(form: Form, studio: Any) -> ModelTab:
     with gr.Row():
         lengths = gr.Plot(show_label=False, elem_id="lengths-plot")
         waste = gr.Plot(show_label=False, elem_id="waste-plot")
-    return ModelTab(suggestions, query, search, sentence, sentence2, row, show_tokens, tokens,
-                    show_batch, batch, batch_note, lengths, waste)
+    return ModelTab(suggestions, hub_note, query, search, sentence, sentence2, row, show_tokens,
+                    tokens, show_batch, batch, batch_note, lengths, waste)
 
 
-def wire(tab: ModelTab, form: Form, studio: Any, data_version: Any) -> None:
+def wire(demo: Any, tab: ModelTab, form: Form, studio: Any, data_version: Any) -> None:
     inputs = form.inputs | {tab.sentence, tab.sentence2, tab.row}
 
     def token_view(cfg: Any, first: str, second: str | None, lang: str) -> str:
@@ -111,7 +115,8 @@ def wire(tab: ModelTab, form: Form, studio: Any, data_version: Any) -> None:
         first = train[0]["text"]
         second = train[0].get("text_pair")
         ideas = suggest_checkpoints(view.script)
-        note = text("model.suggest", lang, script=view.script,
+        script = text("script." + re.sub(r"[^a-z]+", "_", view.script.lower()).strip("_"), lang)
+        note = text("model.suggest", lang, script=script,
                     models=", ".join(f"`{m}`" for m in ideas))
         return [note, gr.Dropdown(choices=checkpoint_choices(studio, ideas)),
                 gr.Textbox(value=first), gr.Textbox(value=second or "", visible=cfg.is_pair),
@@ -153,3 +158,7 @@ def wire(tab: ModelTab, form: Form, studio: Any, data_version: Any) -> None:
         return gr.Dropdown(choices=checkpoint_choices(studio, found))
 
     tab.search.click(on_search, tab.query, form["checkpoint"], api_name="search_models")
+    def model_hub_state(request: gr.Request) -> list[Any]:
+        return hub_state(request)[:2]
+
+    demo.load(model_hub_state, None, [tab.hub_note, tab.search], api_visibility="private")
