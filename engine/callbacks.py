@@ -1,9 +1,11 @@
 """The bridge between the ``Trainer`` and the studio: events out, stop requests in.
 
 ``StudioCallback`` publishes progress/loss/eval events, honours a stop request at the end of the
-current optimizer step (asking the Trainer to save a checkpoint there first), turns a NaN/inf loss
-into a clear failure, and marks each checkpoint complete only after the Trainer finished writing
-it, so a resume never starts from a torn checkpoint.
+current optimizer step (asking the Trainer to save a checkpoint there first) or during an
+evaluation, turns a NaN/inf loss into a clear failure, enforces the policy's step and time
+limits, refuses to start a checkpoint the disk cannot hold, feeds the watchdog's heartbeat, and
+marks each checkpoint complete only after the Trainer finished writing it, so a resume never
+starts from a torn checkpoint.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import math
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,46 +22,108 @@ from transformers import TrainerCallback
 
 from .errors import TrainingFailed
 from .events import EventLog, finite
+from .policy import Policy
 from .runs import COMPLETE_MARKER, RunHandle
 
 NOISE = ("_runtime", "_per_second", "model_preparation_time")
 PROGRESS_EVERY_S = 0.25  # at most 4 progress events a second: enough for a live bar
+WARMUP_STEPS = 5  # steady-state speed is measured after these (first shapes, caches)
+
+
+class EvaluationStopped(Exception):
+    """Raised inside an evaluation when Stop is pressed; ``StudioTrainer.evaluate`` catches it,
+    so a long evaluation does not delay the stop (the checkpoint follows at the next step)."""
 
 
 class StudioCallback(TrainerCallback):  # type: ignore[misc]
-    def __init__(self, log: EventLog, handle: RunHandle, stop: threading.Event,
-                 samples_per_step: int, heartbeat: list[float]) -> None:
-        self.log = log
-        self.handle = handle
-        self.stop = stop
+    def __init__(self, active: Any, samples_per_step: int, policy: Policy,
+                 disk_free: Callable[[Path], int]) -> None:
+        self.active = active  # runner._Active: handle, log, stop, heartbeat, armed, abandoned
+        self.log: EventLog = active.log
+        self.handle: RunHandle = active.handle
+        self.stop: threading.Event = active.stop
         self.samples_per_step = samples_per_step
-        self.heartbeat = heartbeat  # [monotonic time of the last finished step], for a watchdog
+        self.policy = policy
+        self.disk_free = disk_free
+        self.bytes_per_checkpoint = 0
         self._t0 = 0.0
         self._step0 = 0
         self._last_progress = 0.0
+        self._clock: list[tuple[int, float]] = []  # (step, time) after warm-up, first and last
 
     # --- life cycle ------------------------------------------------------------------------
-    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+    def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None,
+                       **kwargs: Any) -> None:
+        limit = self.policy.max_steps
+        if limit and state.max_steps > limit:
+            raise TrainingFailed(f"This run needs {state.max_steps} steps; this server allows "
+                                 f"{limit} per run. Lower the epochs, or set max steps to "
+                                 f"{limit} or less.", kind="quota")
+        if model is not None:  # weights + two AdamW moments, plus room for the rest
+            self.bytes_per_checkpoint = int(sum(p.numel() * p.element_size()
+                                                for p in model.parameters()) * 3.3)
         self._t0 = time.monotonic()
         self._step0 = state.global_step
-        self.heartbeat[0] = time.monotonic()
+        self.active.heartbeat[0] = time.monotonic()
+        self.active.armed = True
         self.handle.update_status(state="running", total_steps=state.max_steps,
                                   step=state.global_step)
         self.log.append("status", state="running", total_steps=state.max_steps,
                         step=state.global_step)
 
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.active.armed = False
+
+    def on_prediction_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.active.heartbeat[0] = time.monotonic()
+        if self.stop.is_set() and self.active.armed:
+            raise EvaluationStopped()
+
+    def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if control.should_save:
+            self.ensure_disk()
+
+    def ensure_disk(self) -> None:
+        """Refuse to start a checkpoint that cannot fit: a half-written one is worse than none."""
+        free = self.disk_free(self.handle.folder)
+        if self.bytes_per_checkpoint and free < self.bytes_per_checkpoint:
+            raise TrainingFailed(
+                f"Not enough free disk space to save a checkpoint ({free / 2**20:.0f} MB free, "
+                f"about {self.bytes_per_checkpoint / 2**20:.0f} MB needed). Delete old runs in "
+                "the Runs tab, then resume: the last complete checkpoint is kept.",
+                kind="disk_full")
+
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         now = time.monotonic()
-        self.heartbeat[0] = now
+        if self.active.abandoned:
+            raise TrainingFailed("This run was ended after it stopped responding.", kind="hung")
+        self.active.heartbeat[0] = now
+        if self.policy.max_wall_s and now - self._t0 > self.policy.max_wall_s and \
+                not self.stop.is_set():
+            self.active.stop_reason = "time_limit"
+            self.stop.set()
+        if state.global_step - self._step0 >= WARMUP_STEPS:
+            self._clock = (self._clock or [(state.global_step, now)])[:1] + \
+                [(state.global_step, now)]
         if self.stop.is_set() and not control.should_training_stop:
             control.should_training_stop = True
             control.should_save = True  # a usable checkpoint at exactly this step
             self.log.append("status", state="stopping", step=state.global_step)
+        if control.should_save:
+            self.ensure_disk()
         last = state.global_step >= state.max_steps
         if now - self._last_progress >= PROGRESS_EVERY_S or last or control.should_training_stop:
             self._last_progress = now
             self.log.append("progress", **self.progress(state, now))
         return control
+
+    def steady_samples_per_s(self) -> float | None:
+        """Training speed between the end of the warm-up steps and the last step: no start-up,
+        no evaluation or checkpoint writes outside steps (what a long run converges to)."""
+        if len(self._clock) < 2 or self._clock[1][0] <= self._clock[0][0]:
+            return None
+        (first, t0), (last, t1) = self._clock
+        return round((last - first) * self.samples_per_step / (t1 - t0), 3)
 
     def progress(self, state: Any, now: float) -> dict[str, Any]:
         done = state.global_step - self._step0

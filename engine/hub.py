@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import DataError, HubError, HubGated, HubNotFound, HubUnreachable, UnsafeRepo
+from .policy import Policy
 
 _ID_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?/"
                     r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 _REACH_TTL = {True: 60.0, False: 10.0}
 _reach_cache: dict[str, tuple[bool, float]] = {}
-MAX_MODEL_GB = float(os.environ.get("FTS_MAX_MODEL_GB", "2"))
 
 
 def validate_repo_id(repo_id: str, kind: str = "dataset") -> str:
@@ -204,9 +204,10 @@ def check_model_repo(repo_id: str, token: str | None = None) -> dict[str, Any]:
         raise UnsafeRepo(f"'{repo_id}' has no safetensors weights (only pickle files, which "
                          "can run code when loaded). Choose a model with .safetensors files.")
     size_gb = sum(s.size or 0 for s in weights) / 1e9
-    if size_gb > MAX_MODEL_GB:
+    limit = Policy.from_env().max_model_gb
+    if size_gb > limit:
         raise UnsafeRepo(f"'{repo_id}' is {size_gb:.1f} GB; the limit here is "
-                         f"{MAX_MODEL_GB:g} GB. Choose a smaller model.")
+                         f"{limit:g} GB. Choose a smaller model.")
     return {"repo_id": repo_id, "size_gb": size_gb, "pipeline_tag": info.pipeline_tag,
             "model_type": config.get("model_type"), "sha": info.sha}
 

@@ -44,7 +44,8 @@ class DataView:
         return "classification" if self.guess.label else "mlm"
 
 
-def inspect(raw: RawData, cfg: RunConfig, rows: int = 20) -> DataView:
+def inspect(raw: RawData, cfg: RunConfig, rows: int = 20,
+            max_train_rows: int | None = None) -> DataView:
     train_name = cfg.train_split if cfg.train_split in raw.splits else next(iter(raw.splits))
     train = raw.splits[train_name]
     guess = guess_columns(train, cfg.task)
@@ -52,7 +53,7 @@ def inspect(raw: RawData, cfg: RunConfig, rows: int = 20) -> DataView:
     texts = [str(r.get(cfg.text_column or guess.text or "", "")) for r in preview]
     prepared, problem = None, None
     try:
-        prepared = prepare(raw, cfg)
+        prepared = prepare(raw, cfg, max_train_rows)
     except DataError as exc:  # shown in the view, next to the pickers that can fix it
         problem = exc.message
     warnings = prepared.report.warnings if prepared else list(raw.warnings)

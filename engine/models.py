@@ -11,7 +11,6 @@ Loading never enables ``trust_remote_code`` and only reads safetensors weights.
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,7 +54,9 @@ def _card_languages(folder: Path) -> tuple[str, ...]:
 
 
 def allow_local_paths() -> bool:
-    return os.environ.get("FTS_PUBLIC", "").strip() not in ("1", "true", "yes")
+    from .policy import Policy
+
+    return not Policy.from_env().public
 
 
 def resolve(spec: str, runs_root: Path) -> CheckpointRef:

@@ -56,7 +56,8 @@ def _find_split(splits: Any, wanted: str | None, role: str) -> str | None:
     return next((name for name in splits if name.lower() in SPLIT_ALIASES[role]), None)
 
 
-def prepare(raw: RawData, cfg: RunConfig) -> Prepared:
+def prepare(raw: RawData, cfg: RunConfig, max_train_rows: int | None = None) -> Prepared:
+    """``max_train_rows``: the server's quota (public mode); applied like a row limit."""
     splits = raw.splits
     report = DataReport(source=raw.source, warnings=list(raw.warnings))
     train_name = _find_split(splits, cfg.train_split, "train")
@@ -82,9 +83,12 @@ def prepare(raw: RawData, cfg: RunConfig) -> Prepared:
             only = next(iter(present), "?")
             raise DataError(f"The training data has only one class ('{only}'). A classifier "
                             "needs examples of at least two different labels.")
-    if cfg.max_rows is not None and len(cleaned["train"]) > cfg.max_rows:
-        cleaned["train"] = cleaned["train"].shuffle(seed=cfg.seed).select(range(cfg.max_rows))
-        report.warnings.append(f"Using {cfg.max_rows} of the training rows (row limit).")
+    limits = [n for n in (cfg.max_rows, max_train_rows) if n is not None]
+    if limits and len(cleaned["train"]) > min(limits):
+        cap = min(limits)
+        cleaned["train"] = cleaned["train"].shuffle(seed=cfg.seed).select(range(cap))
+        why = "row limit" if cap == cfg.max_rows else "this shared server's quota"
+        report.warnings.append(f"Using {cap:,} of the training rows ({why}).")
     if cleaned.get("test") is not None and len(cleaned["test"]) == 0:
         report.warnings.append("The test split has no labelled rows (as in GLUE's test set); "
                                "scores come from the validation split only.")
@@ -100,6 +104,11 @@ def prepare(raw: RawData, cfg: RunConfig) -> Prepared:
     report.rows = {k: len(v) for k, v in final.items()}
     if names is not None:
         report.label_counts = {k: _counts(v, names) for k, v in final.items()}
+        unseen = [n for n in names if report.label_counts["train"][n] == 0 and any(
+            counts[n] for split, counts in report.label_counts.items() if split != "train")]
+        if unseen:
+            report.warnings.append(f"Labels {_short(unseen)} appear in the evaluation data "
+                                   "but never in training: the model cannot learn them.")
     return Prepared(final, cfg.task, text, pair, label, names, report)
 
 

@@ -1,121 +1,149 @@
 """``Runner``: one training run at a time, in a background thread, observable through events.
 
-The protocol is deliberately narrow (start, resume, stop, events_since, wait) so a subprocess
-backend could replace the thread later. The thread body never lets an exception escape: every
-ending is a state in ``status.json`` plus a ``status`` event with a message a non-coder can act
-on (out of memory → smaller batch or max length; NaN loss → lower learning rate).
+The protocol is narrow (start, resume, stop, events_since, wait) so a subprocess backend could
+replace the thread later. The thread body never lets an exception escape: every ending is a
+state in ``status.json`` plus a ``status`` event with a message a non-coder can act on.
+
+In public mode (see ``policy.py``) runs belong to the session that started them (only it may
+stop, resume or delete them), later starts wait in a queue whose position is published, and a
+watchdog declares a run hung when a step takes longer than the policy allows, freeing the slot.
 """
 
 from __future__ import annotations
 
 import gc
-import re
 import shutil
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import RunConfig
 from .data import Loader, load_raw
-from .errors import EngineError, NotResumable, RunConflict, TrainingFailed
+from .errors import NotResumable, RunConflict, RunError
 from .events import Event, EventLog
+from .failures import explain_failure, scrub
 from .models import ModelFactory, load_model
-from .runs import COMPLETE_MARKER, RESUMABLE_STATES, RunHandle, RunStore
+from .policy import Policy
+from .runs import COMPLETE_MARKER, RESUMABLE_STATES, RunHandle, RunStore, process_token
+
+__all__ = ["Runner", "Stopped", "explain_failure", "scrub"]
 
 
 class Stopped(Exception):
     """Raised between preparation phases when the user pressed Stop."""
 
 
+def _free_bytes(path: Path) -> int:
+    return shutil.disk_usage(path).free
+
+
 @dataclass
 class _Active:
     handle: RunHandle
     log: EventLog
+    checkpoint: Path | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    stop_reason: str = "user"
     heartbeat: list[float] = field(default_factory=lambda: [time.monotonic()])
+    armed: bool = False  # the watchdog only watches while optimizer steps run
+    abandoned: bool = False  # declared hung: this thread's results no longer count
     thread: threading.Thread | None = None
-
-
-def scrub(text: str) -> str:
-    """Remove anything that looks like a Hugging Face token before text is stored or shown."""
-    return re.sub(r"hf_[A-Za-z0-9]{8,}", "hf_***", text)
-
-
-def explain_failure(exc: BaseException) -> tuple[str, str]:
-    """(plain-language message, kind) for an exception that ended a run."""
-    if isinstance(exc, TrainingFailed):
-        return exc.message, exc.kind
-    if isinstance(exc, EngineError):
-        return exc.message, "error"
-    text = str(exc).lower()
-    if isinstance(exc, MemoryError) or "out of memory" in text or "can't allocate" in text \
-            or type(exc).__name__ == "OutOfMemoryError":
-        return ("Training ran out of memory. Lower the batch size or the max length (or both) "
-                "and resume or start again."), "oom"
-    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
-        return ("The disk is full, so the checkpoint could not be saved. Delete old runs in the "
-                "Runs tab, then resume."), "disk_full"
-    return (f"Training stopped because of an unexpected error ({type(exc).__name__}). The run "
-            "folder's error.log has the details."), "error"
 
 
 class Runner:
     def __init__(self, store: RunStore, loader: Loader = load_raw,
-                 model_factory: ModelFactory = load_model) -> None:
+                 model_factory: ModelFactory = load_model, policy: Policy | None = None,
+                 disk_free: Callable[[Path], int] = _free_bytes) -> None:
         self.store = store
         self.loader = loader
         self.model_factory = model_factory
+        self.policy = policy or Policy.from_env()
+        self.disk_free = disk_free
         self._lock = threading.Lock()
         self._active: _Active | None = None
+        self._queue: list[_Active] = []
         self._logs: dict[str, EventLog] = {}
         self.interrupted = store.mark_interrupted()
+        self._watchdog: threading.Thread | None = None
 
     # --- control ---------------------------------------------------------------------------
     def start(self, cfg: RunConfig, owner: str | None = None) -> str:
         with self._lock:
-            self._ensure_idle()
-            handle = self.store.create(cfg, owner)
-            return self._launch(handle, None)
+            self._ensure_room(owner)
+            return self._launch_or_queue(_Active(handle := self.store.create(cfg, owner),
+                                                 handle.events()))
 
-    def resume(self, run_id: str) -> str:
+    def resume(self, run_id: str, owner: str | None = None) -> str:
         with self._lock:
-            self._ensure_idle()
             handle = self.store.get(run_id)
+            self.authorize(handle, owner, "resume")
             state = handle.status().get("state")
             if state not in RESUMABLE_STATES:
                 raise NotResumable(f"Run '{run_id}' is {state}; only stopped, failed or "
                                    "interrupted runs can be resumed.")
+            self._ensure_room(owner)
             for torn in handle.checkpoints_dir.glob("checkpoint-*"):
                 if not (torn / COMPLETE_MARKER).is_file():
                     shutil.rmtree(torn, ignore_errors=True)  # never resume from half a save
-            handle.update_status(state="preparing", message=None, process=_token())
-            return self._launch(handle, handle.last_checkpoint())
+            handle.update_status(state="preparing", message=None, process=process_token())
+            return self._launch_or_queue(_Active(handle, handle.events(),
+                                                 handle.last_checkpoint()))
 
-    def stop(self, run_id: str | None = None) -> bool:
-        """Ask the active run to stop after its current step; False if nothing was running."""
-        active = self._active
-        if active is None or (run_id is not None and active.handle.run_id != run_id):
-            return False
-        active.stop.set()
-        return True
+    def stop(self, run_id: str | None = None, owner: str | None = None) -> bool:
+        """Ask a run to stop after its current step (or leave the queue); False if nothing
+        matched."""
+        with self._lock:
+            for waiting in list(self._queue):
+                if waiting.handle.run_id == run_id:
+                    self.authorize(waiting.handle, owner, "stop")
+                    self._queue.remove(waiting)
+                    self._end(waiting, {"state": "stopped", "message": "Left the queue before "
+                                        "training began."})
+                    return True
+            active = self._active
+            if active is None or (run_id is not None and active.handle.run_id != run_id):
+                return False
+            self.authorize(active.handle, owner, "stop")
+            active.stop.set()
+            return True
+
+    def authorize(self, handle: RunHandle, owner: str | None, action: str) -> None:
+        """In public mode only the session that started a run may control it."""
+        if self.policy.public and handle.status().get("owner") != owner:
+            raise RunError(f"Only the person who started run '{handle.run_id}' can {action} it.")
 
     def active_run_id(self) -> str | None:
         active = self._active
         return active.handle.run_id if active else None
 
+    def queue_position(self, run_id: str) -> int | None:
+        ids = [w.handle.run_id for w in self._queue]
+        return ids.index(run_id) + 1 if run_id in ids else None
+
     def wait(self, run_id: str, timeout: float | None = None) -> str:
-        active = self._active
-        if active is not None and active.handle.run_id == run_id and active.thread:
-            active.thread.join(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            waiting = next((w for w in self._queue if w.handle.run_id == run_id), None)
+            active = self._active if self._active and self._active.handle.run_id == run_id \
+                else None
+            current = active or waiting
+            left = None if deadline is None else deadline - time.monotonic()
+            if current is None or (left is not None and left <= 0):
+                break
+            if current.thread is not None:
+                current.thread.join(left)
+            else:
+                time.sleep(0.05 if left is None else min(0.05, left))
         return str(self.store.get(run_id).status().get("state"))
 
     # --- observation ---------------------------------------------------------------------------
     def log_of(self, run_id: str) -> EventLog:
-        active = self._active
-        if active is not None and active.handle.run_id == run_id:
-            return active.log
+        for current in [self._active, *self._queue]:
+            if current is not None and current.handle.run_id == run_id:
+                return current.log
         if run_id not in self._logs:
             self._logs[run_id] = self.store.get(run_id).events()
         return self._logs[run_id]
@@ -123,53 +151,92 @@ class Runner:
     def events_since(self, run_id: str, seq: int = 0) -> list[Event]:
         return self.log_of(run_id).since(seq)
 
-    def heartbeat_age(self) -> float | None:
-        active = self._active
-        return time.monotonic() - active.heartbeat[0] if active else None
-
     # --- internals -----------------------------------------------------------------------------
-    def _ensure_idle(self) -> None:
-        if self._active is not None:
-            raise RunConflict(f"A run is already training ('{self._active.handle.run_id}'). Stop "
+    def _ensure_room(self, owner: str | None) -> None:
+        busy = [a for a in [self._active, *self._queue] if a is not None]
+        if not self.policy.public and busy:
+            raise RunConflict(f"A run is already training ('{busy[0].handle.run_id}'). Stop "
                               "it or wait until it finishes; one run trains at a time.")
+        mine = [a for a in busy if a.handle.status().get("owner") == owner]
+        if self.policy.public and mine:
+            raise RunConflict(f"You already have a run training or waiting "
+                              f"('{mine[0].handle.run_id}'); one at a time per person.")
 
-    def _launch(self, handle: RunHandle, checkpoint: Path | None) -> str:
-        log = handle.events()  # continues the sequence numbers of a resumed run
-        self._logs.pop(handle.run_id, None)
-        active = _Active(handle, log)
-        active.thread = threading.Thread(target=self._body, args=(active, checkpoint),
-                                         name=f"train-{handle.run_id}", daemon=True)
+    def _launch_or_queue(self, active: _Active) -> str:
+        self._logs.pop(active.handle.run_id, None)
+        if self._active is None:
+            self._launch(active)
+        else:
+            self._queue.append(active)
+            position = len(self._queue)
+            active.handle.update_status(state="queued", position=position)
+            active.log.append("status", state="queued", position=position)
+        return active.handle.run_id
+
+    def _launch(self, active: _Active) -> None:
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watch, name="watchdog", daemon=True)
+            self._watchdog.start()
+        active.thread = threading.Thread(target=self._body, args=(active,),
+                                         name=f"train-{active.handle.run_id}", daemon=True)
         self._active = active
         active.thread.start()
-        return handle.run_id
 
-    def _body(self, active: _Active, checkpoint: Path | None) -> None:
-        handle, log = active.handle, active.log
-        log.append("status", state="preparing",
-                   resumed_from=checkpoint.name if checkpoint else None)
+    def _body(self, active: _Active) -> None:
+        checkpoint = active.checkpoint
+        active.log.append("status", state="preparing",
+                          resumed_from=checkpoint.name if checkpoint else None)
         try:
             from .session import run_training
 
             outcome = run_training(self, active, checkpoint)
-            handle.update_status(**outcome)
-            log.append("status", **outcome)
         except Stopped:
             outcome = {"state": "stopped", "message": "Stopped before training began."}
-            handle.update_status(**outcome)
-            log.append("status", **outcome)
         except BaseException as exc:  # noqa: BLE001 - every ending must become a state
             message, kind = explain_failure(exc)
-            (handle.folder / "error.log").write_text(scrub(traceback.format_exc()), "utf-8")
-            handle.update_status(state="failed", message=message, kind=kind)
-            log.append("status", state="failed", message=message, kind=kind)
+            if not active.abandoned:
+                (active.handle.folder / "error.log").write_text(scrub(traceback.format_exc()),
+                                                                "utf-8")
+            outcome = {"state": "failed", "message": message, "kind": kind}
         finally:
-            log.close()
             gc.collect()
-            with self._lock:
-                self._active = None
+        with self._lock:
+            if not active.abandoned:  # a hung run was already ended by the watchdog
+                self._end(active, outcome)
+                self._next()
 
+    def _end(self, active: _Active, outcome: dict[str, object]) -> None:
+        active.handle.update_status(**outcome, position=None)
+        active.log.append("status", **outcome)
+        active.log.close()
 
-def _token() -> str:
-    from .runs import process_token
+    def _next(self) -> None:
+        """Called with the lock held when the slot frees: clean up, start the next in line."""
+        self._active = None
+        if self.policy.runs_budget_mb:
+            self.store.enforce_budget(self.policy.runs_budget_mb,
+                                      keep={w.handle.run_id for w in self._queue})
+        if self._queue:
+            self._launch(self._queue.pop(0))
+            for position, waiting in enumerate(self._queue, start=1):
+                waiting.handle.update_status(position=position)
+                waiting.log.append("status", state="queued", position=position)
 
-    return process_token()
+    def _watch(self) -> None:
+        """Declare a run hung when one step takes longer than the policy allows."""
+        while True:
+            time.sleep(min(1.0, self.policy.step_timeout_s / 4))
+            active = self._active
+            if active is None or not active.armed:
+                continue
+            if time.monotonic() - active.heartbeat[0] > self.policy.step_timeout_s:
+                with self._lock:
+                    if self._active is not active:
+                        continue
+                    active.abandoned = True
+                    active.stop.set()
+                    self._end(active, {"state": "failed", "kind": "hung", "message": (
+                        f"Training stopped responding (one step took more than "
+                        f"{self.policy.step_timeout_s:.0f} s). The run was ended; resume it to "
+                        "continue from its last complete checkpoint.")})
+                    self._next()

@@ -168,6 +168,24 @@ class RunStore:
                 marked.append(handle.run_id)
         return marked
 
+    def enforce_budget(self, budget_mb: float, keep: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+        """Delete the oldest ended runs until the folder fits ``budget_mb`` (uploads and caches
+        count too, but are not deleted). Active and queued runs are never touched."""
+        def size(path: Path) -> int:
+            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+        total = size(self.root) / 2**20
+        deleted = []
+        for handle in sorted(self.list(), key=lambda h: h.status().get("created_at", 0)):
+            if total <= budget_mb:
+                break
+            if handle.run_id in keep or handle.status().get("state") in ACTIVE_STATES:
+                continue
+            total -= size(handle.folder) / 2**20
+            shutil.rmtree(handle.folder, ignore_errors=True)
+            deleted.append(handle.run_id)
+        return deleted
+
     def delete(self, run_id: str) -> None:
         handle = self.get(run_id)
         shutil.rmtree(handle.folder)

@@ -50,7 +50,7 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
     _phase(active, "loading data")
     raw = runner.loader(cfg.data_source, cfg.dataset, cfg.dataset_config)
     _phase(active, "preparing data")
-    prepared = prepare(raw, cfg)
+    prepared = prepare(raw, cfg, max_train_rows=runner.policy.max_train_rows)
     write_json_atomic(handle.folder / "data_report.json", {
         **prepared.report.__dict__, "label_names": prepared.label_names,
         "columns": {"text": prepared.text_column, "text_pair": prepared.text_pair_column,
@@ -72,7 +72,7 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
         raise CheckpointError("The model could not be created.")
     _phase(active, "tokenizing")
     samples_per_step = cfg.batch_size
-    callback = StudioCallback(log, handle, active.stop, samples_per_step, active.heartbeat)
+    callback = StudioCallback(active, samples_per_step, runner.policy, runner.disk_free)
     trainer, facts = build_trainer(cfg, prepared, tokenizer, model,
                                    str(handle.checkpoints_dir), [callback])
     log.append("note", level="info", text=f"Precision: {facts['precision']} "
@@ -89,10 +89,16 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
     step = trainer.state.global_step
     if active.stop.is_set():
         last = handle.last_checkpoint()
-        return {"state": "stopped", "step": step, "message": f"Stopped at step {step}. " + (
-            f"Resume continues from {last.name}." if last else "Resume starts again.")}
+        why = (f"This server allows {runner.policy.max_wall_s / 60:.0f} minutes per run. "
+               if active.stop_reason == "time_limit" else "")
+        return {"state": "stopped", "step": step, "reason": active.stop_reason,
+                "message": f"{why}Stopped at step {step}. " + (
+                    f"Resume continues from {last.name}." if last else "Resume starts again.")}
     _phase(active, "evaluating")
-    metrics: dict[str, Any] = {"train": _clean(result.metrics, ""), "facts": facts,
+    facts["pad_fraction"] = trainer.counting.pad_fraction
+    facts["steady_samples_per_s"] = callback.steady_samples_per_s()
+    metrics: dict[str, Any] = {"train": {k: finite(v) for k, v in result.metrics.items()},
+                               "facts": facts,
                                "train_seconds": round(time.monotonic() - started, 2)}
     for name, split in trainer.studio_eval_sets.items():
         if cfg.task == "mlm":
@@ -109,6 +115,7 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
     if cfg.task == "classification":
         metrics["label_names"] = prepared.label_names
     _phase(active, "saving")
+    callback.ensure_disk()
     _save_final(trainer, handle.model_dir)
     write_json_atomic(handle.folder / "metrics.json", metrics)
     headline = _headline(cfg.task, metrics)

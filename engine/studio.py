@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .config import RunConfig
 from .data import Loader, RawData, load_raw
-from .errors import DataError, InferenceError
+from .errors import DataError, InferenceError, RunError
 from .estimate import Estimate, preflight
 from .events import Event
 from .guidance import guidance
@@ -23,6 +24,7 @@ from .inspection import DataView, inspect, store_upload
 from .models import ModelFactory, load_model, load_tokenizer, resolve, untrained_mlm_head
 from .padding import BatchDemo, PadStats, batch_demo, epoch_padding, make_collator
 from .paths import runs_root
+from .policy import Policy
 from .prepare import Prepared, prepare
 from .runner import Runner
 from .runs import RunHandle, RunStore
@@ -31,9 +33,12 @@ from .tokens import LengthStats, TokenRow, length_stats, tokenize_rows
 
 class Studio:
     def __init__(self, root: Path | None = None, loader: Loader = load_raw,
-                 model_factory: ModelFactory = load_model) -> None:
+                 model_factory: ModelFactory = load_model, policy: Policy | None = None,
+                 disk_free: Callable[[Path], int] | None = None) -> None:
         self.store = RunStore(root or runs_root())
-        self.runner = Runner(self.store, loader, model_factory)
+        self.policy = policy or Policy.from_env()
+        extra = {"disk_free": disk_free} if disk_free else {}
+        self.runner = Runner(self.store, loader, model_factory, self.policy, **extra)
         self.inference = Inference()
         self._loader = loader
         self._raw: OrderedDict[tuple[str, str, str | None], RawData] = OrderedDict()
@@ -55,10 +60,10 @@ class Studio:
         return raw
 
     def prepared(self, cfg: RunConfig) -> Prepared:
-        return prepare(self.raw_data(cfg), cfg)
+        return prepare(self.raw_data(cfg), cfg, self.policy.max_train_rows)
 
     def inspect(self, cfg: RunConfig) -> DataView:
-        return inspect(self.raw_data(cfg), cfg)
+        return inspect(self.raw_data(cfg), cfg, max_train_rows=self.policy.max_train_rows)
 
     def store_upload(self, path: str) -> str:
         return str(store_upload(Path(path), self.store.root / "uploads"))
@@ -114,24 +119,30 @@ class Studio:
     def start(self, cfg: RunConfig, owner: str | None = None) -> str:
         return self.runner.start(cfg, owner)
 
-    def resume(self, run_id: str) -> str:
-        return self.runner.resume(run_id)
+    def resume(self, run_id: str, owner: str | None = None) -> str:
+        return self.runner.resume(run_id, owner)
 
-    def stop(self, run_id: str | None = None) -> bool:
-        return self.runner.stop(run_id)
+    def stop(self, run_id: str | None = None, owner: str | None = None) -> bool:
+        return self.runner.stop(run_id, owner)
 
     def events_since(self, run_id: str, seq: int = 0) -> list[Event]:
         return self.runner.events_since(run_id, seq)
 
-    def runs(self) -> list[RunHandle]:
-        return self.store.list()
+    def runs(self, owner: str | None = None) -> list[RunHandle]:
+        """Every run; in public mode only ``owner``'s (visitors do not see each other's)."""
+        handles = self.store.list()
+        if self.policy.public:
+            handles = [h for h in handles if h.status().get("owner") == owner]
+        return handles
 
     def run(self, run_id: str) -> RunHandle:
         return self.store.get(run_id)
 
-    def delete(self, run_id: str) -> None:
-        if self.runner.active_run_id() == run_id:
-            raise InferenceError("This run is training; stop it before deleting it.")
+    def delete(self, run_id: str, owner: str | None = None) -> None:
+        handle = self.store.get(run_id)
+        self.runner.authorize(handle, owner, "delete")
+        if self.runner.active_run_id() == run_id or self.runner.queue_position(run_id):
+            raise RunError("This run is training or waiting; stop it before deleting it.")
         self.store.delete(run_id)
 
     # --- try it --------------------------------------------------------------------------------

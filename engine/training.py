@@ -101,6 +101,28 @@ def _mlm_blocks(split: Any, tokenizer: Any, block: int, name: str) -> Any:
     return blocks
 
 
+class CountingCollator:
+    """Wraps the training collator and counts real vs padded tokens of every batch the model
+    really sees, so the run reports its actual padding share (not an estimate)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.real = 0
+        self.total = 0
+
+    def __call__(self, features: list[dict[str, Any]]) -> Any:
+        batch = self.inner(features)
+        mask = batch.get("attention_mask")
+        if mask is not None:
+            self.real += int(mask.sum())
+            self.total += mask.numel()
+        return batch
+
+    @property
+    def pad_fraction(self) -> float | None:
+        return round(1 - self.real / self.total, 5) if self.total else None
+
+
 class MaskOnceCollator:
     """MLM collator that masks training batches afresh but leaves pre-masked rows alone, so the
     validation/test perplexity is measured on the same masks every time (comparable curves)."""
@@ -201,6 +223,24 @@ class StudioTrainer(Trainer):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.studio_lengths = lengths
         self.studio_eval_sets: dict[str, Any] = {}
+        self.counting = CountingCollator(self.data_collator)
+
+    def get_train_dataloader(self) -> Any:
+        """Training batches go through the counting collator (evaluation batches do not)."""
+        plain, self.data_collator = self.data_collator, self.counting
+        try:
+            return super().get_train_dataloader()
+        finally:
+            self.data_collator = plain
+
+    def evaluate(self, *args: Any, **kwargs: Any) -> dict[str, float]:
+        from .callbacks import EvaluationStopped
+
+        try:
+            result: dict[str, float] = super().evaluate(*args, **kwargs)
+            return result
+        except EvaluationStopped:  # Stop pressed: skip the rest; the checkpoint comes next
+            return {}
 
     def _get_train_sampler(self, train_dataset: Any = None) -> Any:
         if self.studio_lengths is None:

@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from engine.errors import EngineError
-from engine.runner import scrub
+from engine.failures import scrub
 
 log = logging.getLogger("fine_tune_studio.ui")
 
@@ -29,7 +29,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except gr.Error:
             raise
         except EngineError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise gr.Error(scrub(str(exc)), print_exception=False) from None
         except Exception:  # noqa: BLE001 - logged, and the user gets a sentence, not a trace
             log.error("unexpected error in %s\n%s", fn.__name__, scrub(traceback.format_exc()))
             raise gr.Error("Something went wrong inside the studio (the details are in the "
