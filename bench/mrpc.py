@@ -1,6 +1,6 @@
 """Benchmark data: MRPC sentence pairs as JSONL folders both the engine and the seed recipe read.
 
-Uses the raw MRPC files in ``../shared/data/mrpc`` when they exist (train file split 90/10 into
+Uses the raw MRPC files in ``../shared/data/mrpc`` (or ``$FTS_MRPC_DIR``) when they exist (train file split 90/10 into
 train/validation, stratified and seeded; the test file as test), and the built-in paraphrase
 pairs otherwise, so the benchmark also runs on a machine without ``../shared``.
 """
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RAW = ROOT.parent / "shared" / "data" / "mrpc"
+RAW = Path(os.environ.get("FTS_MRPC_DIR") or ROOT.parent / "shared" / "data" / "mrpc")
 
 
 def _read_raw(path: Path) -> list[dict[str, object]]:
