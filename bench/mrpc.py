@@ -1,8 +1,8 @@
 """Benchmark data: MRPC sentence pairs as JSONL folders both the engine and the seed recipe read.
 
-Uses the raw MRPC files in ``../shared/data/mrpc`` (or ``$FTS_MRPC_DIR``) when they exist (train file split 90/10 into
-train/validation, stratified and seeded; the test file as test), and the built-in paraphrase
-pairs otherwise, so the benchmark also runs on a machine without ``../shared``.
+Uses the raw MRPC files in ``../shared/data/mrpc`` (or ``$FTS_MRPC_DIR``) when they exist (the
+train file split 90/10 into train/validation, stratified and seeded; the test file as test), and
+the built-in paraphrase pairs otherwise, so it also runs on a machine without ``../shared``.
 """
 
 from __future__ import annotations

@@ -155,7 +155,13 @@ def _read_csv(path: Path, sep: str, warnings: list[str]) -> Any:
     if not text.strip():
         raise DataParseError(f"{path.name} is empty.", str(path))
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, engine="c")
+        frame = pd.read_csv(io.StringIO(text), sep=sep, engine="c")
+        other = _sniff_separator(text, sep)
+        if len(frame.columns) == 1 and other:  # e.g. ';' from a European spreadsheet
+            warnings.append(f"{path.name} separates columns with {other!r}, not {sep!r}; it "
+                            "was read that way.")
+            frame = pd.read_csv(io.StringIO(text), sep=other, engine="c")
+        return frame
     except pd.errors.EmptyDataError:
         raise DataParseError(f"{path.name} is empty.", str(path)) from None
     except pd.errors.ParserError as exc:
@@ -166,6 +172,16 @@ def _read_csv(path: Path, sep: str, warnings: list[str]) -> Any:
                   if "Expected" in str(exc) else "could not be read")
         raise DataParseError(f"{where} {reason}. Fix that line (check commas and quotes) and "
                              "upload again.", str(path), line) from None
+
+
+def _sniff_separator(text: str, current: str) -> str | None:
+    import csv
+
+    try:
+        found = csv.Sniffer().sniff(text[:5000], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return None
+    return found if found != current else None
 
 
 def _line_from(message: str) -> int | None:

@@ -52,6 +52,12 @@ def validate_repo_id(repo_id: str, kind: str = "dataset") -> str:
     return value
 
 
+def visitor_token() -> bool | None:
+    """``False`` (no token at all) in public mode, so a token set on the server is never used
+    on a visitor's behalf; ``None`` locally, where the saved token is the user's own."""
+    return False if Policy.from_env().public else None
+
+
 def is_offline() -> bool:
     from huggingface_hub import constants
 
@@ -143,10 +149,10 @@ def dataset_overview(repo_id: str, config: str | None = None) -> DatasetOverview
     repo_id = validate_repo_id(repo_id)
     ensure_reachable()
     try:
-        configs = datasets.get_dataset_config_names(repo_id)
+        configs = datasets.get_dataset_config_names(repo_id, token=visitor_token())
         if config is None and len(configs) > 1 and "default" not in configs:
             return DatasetOverview(repo_id, configs, None)
-        info = datasets.load_dataset_builder(repo_id, config).info
+        info = datasets.load_dataset_builder(repo_id, config, token=visitor_token()).info
     except Exception as exc:  # noqa: BLE001 - re-raised as a typed, explained error
         raise explain(exc, repo_id, "dataset") from exc
     splits = {name: s.num_examples for name, s in (info.splits or {}).items()}
@@ -162,7 +168,8 @@ def preview_rows(repo_id: str, config: str | None, split: str, n: int = 10) -> l
     repo_id = validate_repo_id(repo_id)
     ensure_reachable()
     try:
-        stream = datasets.load_dataset(repo_id, config, split=split, streaming=True)
+        stream = datasets.load_dataset(repo_id, config, split=split, streaming=True,
+                                       token=visitor_token())
         return [dict(row) for row in itertools.islice(stream, n)]
     except Exception as exc:  # noqa: BLE001
         raise explain(exc, repo_id, "dataset") from exc
@@ -177,7 +184,7 @@ def load_dataset_splits(repo_id: str, config: str | None = None) -> Any:
     repo_id = validate_repo_id(repo_id)
     ensure_reachable()
     try:
-        splits = datasets.load_dataset(repo_id, config)
+        splits = datasets.load_dataset(repo_id, config, token=visitor_token())
     except Exception as exc:  # noqa: BLE001
         raise explain(exc, repo_id, "dataset") from exc
     return RawData(splits, source=f"Hub dataset '{repo_id}'" + (f" ({config})" if config else ""))
@@ -190,9 +197,16 @@ def check_model_repo(repo_id: str, token: str | None = None) -> dict[str, Any]:
     repo_id = validate_repo_id(repo_id, "model")
     ensure_reachable()
     try:
-        info = HfApi(token=token or False).model_info(repo_id, files_metadata=True)
+        api = HfApi(token=token or visitor_token())
+        info = api.model_info(repo_id, files_metadata=True)
     except Exception as exc:  # noqa: BLE001
         raise explain(exc, repo_id, "model") from exc
+    from huggingface_hub import get_token
+
+    usable = token or (get_token() if visitor_token() is None else None)
+    if getattr(info, "gated", False) and not usable:  # no token could open it: say so now
+        raise HubGated(f"'{repo_id}' is gated: open its page on huggingface.co, accept the "
+                       "terms, then sign in (or give a token) here.")
     siblings = info.siblings or []
     names = [s.rfilename for s in siblings]
     config = info.config or {}
@@ -217,7 +231,7 @@ def search(kind: str, query: str, limit: int = 20) -> list[dict[str, Any]]:
     from huggingface_hub import HfApi
 
     ensure_reachable()
-    api = HfApi(token=False)
+    api = HfApi(token=visitor_token())
     try:
         if kind == "dataset":
             first = api.list_datasets(search=query or None, sort="downloads", limit=limit,

@@ -87,6 +87,11 @@ def resolve(spec: str, runs_root: Path) -> CheckpointRef:
             raise ConfigError("checkpoint", f"{folder} is not a model folder (no config.json).")
         return CheckpointRef(spec, str(folder), "local", f"local folder {folder.name}",
                              _card_languages(folder))
+    if Path(spec).expanduser().exists():
+        # from_pretrained("runs/x") would read the local folder "runs/x" instead of the Hub:
+        # in public mode that could be another visitor's run.
+        raise ConfigError("checkpoint", f"'{spec[:60]}' is a folder on this server, not a Hub "
+                          "model id. Use the built-in checkpoint, 'run:<id>' or a Hub id.")
     from . import hub
 
     info = hub.check_model_repo(spec)
@@ -96,10 +101,12 @@ def resolve(spec: str, runs_root: Path) -> CheckpointRef:
 def _quiet() -> Any:
     """No progress bars on stderr: the studio reports progress through its own events."""
     import datasets
+    from huggingface_hub.utils import disable_progress_bars
     from transformers.utils import logging as tlog
 
     tlog.disable_progress_bar()
     datasets.disable_progress_bars()
+    disable_progress_bars()  # "Writing model shards" at every checkpoint
     return tlog
 
 
@@ -108,8 +115,11 @@ def load_tokenizer(ref: CheckpointRef) -> Any:
 
     _quiet()
     try:
-        return AutoTokenizer.from_pretrained(ref.location, trust_remote_code=False)
+        return AutoTokenizer.from_pretrained(ref.location, trust_remote_code=False,
+                                             **_token(ref))
     except Exception as exc:  # noqa: BLE001 - explained below
+        if _network_failure(exc):
+            raise _broken_download(ref) from exc
         raise CheckpointError(f"The tokenizer of {ref.display} could not be loaded "
                               f"({type(exc).__name__}).") from exc
 
@@ -131,7 +141,8 @@ def load_model(task: str, ref: CheckpointRef, label_names: list[str] | None = No
     level = tlog.get_verbosity()
     tlog.set_verbosity_error()  # "some weights were newly initialized" is expected here
     try:
-        kwargs: dict[str, Any] = {"trust_remote_code": False, "use_safetensors": True}
+        kwargs: dict[str, Any] = {"trust_remote_code": False, "use_safetensors": True,
+                                  **_token(ref)}
         if task == "classification":
             names = label_names or []
             model = AutoModelForSequenceClassification.from_pretrained(
@@ -140,13 +151,46 @@ def load_model(task: str, ref: CheckpointRef, label_names: list[str] | None = No
                 **kwargs)
         else:
             model = AutoModelForMaskedLM.from_pretrained(ref.location, **kwargs)
-    except (OSError, ValueError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - explained below, the cause kept
+        if _network_failure(exc):
+            raise _broken_download(ref) from exc
+        if not isinstance(exc, OSError | ValueError | KeyError):
+            raise
         raise CheckpointError(f"{ref.display} could not be loaded for "
                               f"{'classification' if task == 'classification' else 'masked-LM'}"
                               f" ({type(exc).__name__}: {str(exc)[:200]}).") from exc
     finally:
         tlog.set_verbosity(level)
     return model
+
+
+def _token(ref: CheckpointRef) -> dict[str, Any]:
+    """Hub downloads in public mode carry no token (see hub.visitor_token)."""
+    if ref.kind != "hub":
+        return {}
+    from .hub import visitor_token
+
+    token = visitor_token()
+    return {} if token is None else {"token": token}
+
+
+def _broken_download(ref: CheckpointRef) -> CheckpointError:
+    return CheckpointError(f"The download of '{ref.location}' broke off (a network problem). "
+                           "Try again; if it keeps failing, the Hub may be having trouble.")
+
+
+def _network_failure(exc: BaseException) -> bool:
+    """Somewhere in the exception chain: a dropped connection, a timeout, a short read."""
+    words = ("connect", "protocol", "timeout", "incompleteread", "chunked", "readerror",
+             "remotedisconnected", "peer closed", "consistency check failed")
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if any(w in (type(seen).__name__ + " " + str(seen)).lower() for w in words):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def untrained_mlm_head(location: str) -> bool:

@@ -26,8 +26,10 @@ def configure_caches(root: Path | None = None) -> Path:
     os.environ.setdefault("HF_HOME", str(cache / "huggingface"))
     os.environ.setdefault("GRADIO_TEMP_DIR", str(cache / "gradio"))
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    # A server-side token must never be used implicitly on a visitor's behalf.
-    os.environ.setdefault("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
+    from .policy import Policy
+
+    if Policy.from_env().public:  # a server-side token is never used on a visitor's behalf
+        os.environ.setdefault("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
     return cache
 
 

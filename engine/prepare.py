@@ -77,6 +77,8 @@ def prepare(raw: RawData, cfg: RunConfig, max_train_rows: int | None = None) -> 
     if cleaned["train"] is None or len(cleaned["train"]) == 0:
         raise DataError("No usable training rows: every row has an empty text or a missing "
                         "label. Check the column choice.")
+    if len(cleaned["train"]) < MIN_TRAIN_ROWS:
+        raise DataError(_too_few(len(cleaned["train"])))
     if names is not None:
         present = {n for n, c in _counts(cleaned["train"], names).items() if c > 0}
         if len(present) < 2:
@@ -96,8 +98,7 @@ def prepare(raw: RawData, cfg: RunConfig, max_train_rows: int | None = None) -> 
     if cleaned.get("validation") is None or len(cleaned["validation"]) == 0:
         cleaned["train"], cleaned["validation"] = _carve(cleaned["train"], cfg, report)
     if len(cleaned["train"]) < MIN_TRAIN_ROWS:
-        raise DataError(f"Only {len(cleaned['train'])} usable training rows; at least "
-                        f"{MIN_TRAIN_ROWS} are needed.")
+        raise DataError(_too_few(len(cleaned["train"])))
     from datasets import DatasetDict
 
     final = DatasetDict({k: v for k, v in cleaned.items() if v is not None})
@@ -110,6 +111,11 @@ def prepare(raw: RawData, cfg: RunConfig, max_train_rows: int | None = None) -> 
             report.warnings.append(f"Labels {_short(unseen)} appear in the evaluation data "
                                    "but never in training: the model cannot learn them.")
     return Prepared(final, cfg.task, text, pair, label, names, report)
+
+
+def _too_few(rows: int) -> str:
+    return (f"Only {rows} usable training row{'s' if rows != 1 else ''}; at least "
+            f"{MIN_TRAIN_ROWS} are needed.")
 
 
 def _resolve_columns(raw: RawData, train: Any, cfg: RunConfig,

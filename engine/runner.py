@@ -94,8 +94,14 @@ class Runner:
 
     def stop(self, run_id: str | None = None, owner: str | None = None) -> bool:
         """Ask a run to stop after its current step (or leave the queue); False if nothing
-        matched."""
+        matched. Without a run id: the caller's run (public mode) or whatever trains (local)."""
         with self._lock:
+            if run_id is None and self.policy.public:
+                mine = [a for a in [self._active, *self._queue]
+                        if a is not None and a.handle.status().get("owner") == owner]
+                if not mine:
+                    return False
+                run_id = mine[0].handle.run_id
             for waiting in list(self._queue):
                 if waiting.handle.run_id == run_id:
                     self.authorize(waiting.handle, owner, "stop")

@@ -89,8 +89,8 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
     step = trainer.state.global_step
     if active.stop.is_set():
         last = handle.last_checkpoint()
-        why = (f"This server allows {runner.policy.max_wall_s / 60:.0f} minutes per run. "
-               if active.stop_reason == "time_limit" else "")
+        why = (f"This server allows {_duration(runner.policy.max_wall_s)} per run. "
+               if active.stop_reason == "time_limit" and runner.policy.max_wall_s else "")
         return {"state": "stopped", "step": step, "reason": active.stop_reason,
                 "message": f"{why}Stopped at step {step}. " + (
                     f"Resume continues from {last.name}." if last else "Resume starts again.")}
@@ -127,6 +127,10 @@ def _evaluate(trainer: Any, name: str, split: Any, publish: bool = True) -> dict
     """Evaluate one split; only validation scores become chart events (prefix 'eval')."""
     prefix = "eval" if publish and name == "validation" else name
     return _clean(trainer.evaluate(split, metric_key_prefix=prefix), prefix + "_")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} minutes" if seconds >= 120 else f"{seconds:.0f} seconds"
 
 
 def _ppl(loss: Any) -> float:

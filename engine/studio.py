@@ -47,6 +47,11 @@ class Studio:
 
     # --- data ----------------------------------------------------------------------------------
     def raw_data(self, cfg: RunConfig) -> RawData:
+        if self.policy.public and cfg.data_source == "file":
+            uploads = (self.store.root / "uploads").resolve()
+            if uploads not in Path(cfg.dataset).expanduser().resolve().parents:
+                raise DataError("On this shared server, data files come from the upload "
+                                "button only.")
         key = (cfg.data_source, cfg.dataset, cfg.dataset_config)
         with self._lock:
             if key in self._raw:
@@ -117,6 +122,9 @@ class Studio:
 
     # --- runs ----------------------------------------------------------------------------------
     def start(self, cfg: RunConfig, owner: str | None = None) -> str:
+        """Unusable data (one class, no rows, missing column...) is refused here, before a run
+        folder exists or a queue place is taken; the data is usually cached from the preview."""
+        self.prepared(cfg)
         return self.runner.start(cfg, owner)
 
     def resume(self, run_id: str, owner: str | None = None) -> str:
@@ -135,8 +143,12 @@ class Studio:
             handles = [h for h in handles if h.status().get("owner") == owner]
         return handles
 
-    def run(self, run_id: str) -> RunHandle:
-        return self.store.get(run_id)
+    def run(self, run_id: str, owner: str | None = None, check: bool = False) -> RunHandle:
+        """A run's folder; with ``check`` the public-mode owner rule applies (read access)."""
+        handle = self.store.get(run_id)
+        if check:
+            self.runner.authorize(handle, owner, "open")
+        return handle
 
     def delete(self, run_id: str, owner: str | None = None) -> None:
         handle = self.store.get(run_id)
@@ -144,6 +156,30 @@ class Studio:
         if self.runner.active_run_id() == run_id or self.runner.queue_position(run_id):
             raise RunError("This run is training or waiting; stop it before deleting it.")
         self.store.delete(run_id)
+
+    # --- share --------------------------------------------------------------------------------
+    def export(self, run_id: str, style: str = "trainer", owner: str | None = None) -> Path:
+        """``<run>/export-<style>/``: train.py, run.json, requirements.txt, data/."""
+        import shutil
+
+        from .export import export_run
+
+        handle = self.run(run_id, owner, check=True)
+        out = handle.folder / f"export-{style}"
+        shutil.rmtree(out, ignore_errors=True)
+        export_run(handle, out, style)
+        return out
+
+    def push(self, run_id: str, repo: str, token: str, private: bool = True,
+             owner: str | None = None, endpoint: str | None = None) -> dict[str, Any]:
+        from .share import push_run
+
+        return push_run(self.run(run_id, owner, check=True), repo, token, private, endpoint)
+
+    def model_card(self, run_id: str, owner: str | None = None) -> str:
+        from .share import model_card
+
+        return str(model_card(self.run(run_id, owner, check=True)))
 
     # --- try it --------------------------------------------------------------------------------
     def target(self, run_id: str, base: bool = False) -> Target:
@@ -163,11 +199,13 @@ class Studio:
                       head_trained=cfg.task == "mlm")
 
     def classify(self, run_id: str, texts: list[str], pairs: list[str] | None = None,
-                 base: bool = False) -> list[list[tuple[str, float]]]:
+                 base: bool = False, owner: str | None = None) -> list[list[tuple[str, float]]]:
+        self.run(run_id, owner, check=True)
         return self.inference.classify(self.target(run_id, base), texts, pairs)
 
-    def fill_mask(self, run_id: str, text: str, top_k: int = 5,
-                  base: bool = False) -> list[tuple[str, float]]:
+    def fill_mask(self, run_id: str, text: str, top_k: int = 5, base: bool = False,
+                  owner: str | None = None) -> list[tuple[str, float]]:
+        self.run(run_id, owner, check=True)
         return self.inference.fill_mask(self.target(run_id, base), text, top_k)
 
     def fill_mask_checkpoint(self, checkpoint: str, text: str,

@@ -65,3 +65,32 @@ def tiny_cfg(tiny_checkpoint: str):
         return RunConfig(**base)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def fake_hub(tmp_path_factory, tiny_dir: Path):
+    """(FakeHub, endpoint) on loopback for the whole session; see tests/fakehub.py."""
+    from tests.fakehub import build_fake_hub
+
+    fake = build_fake_hub(tmp_path_factory.mktemp("fakehub"), tiny_dir)
+    endpoint = fake.start()
+    yield fake, endpoint
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, tiny_dir):
+    """A live app (local mode) for a test module; see tests/apptools.py."""
+    from engine.studio import Studio
+    from tests.apptools import launch
+
+    root = tmp_path_factory.mktemp("ui-runs")
+    os.environ["FTS_RUNS_DIR"] = str(root)
+    live = launch(Studio(root=root))
+    yield live
+    live.demo.close()
+
+
+@pytest.fixture
+def tiny(tiny_dir: Path) -> str:
+    return f"local:{tiny_dir}"

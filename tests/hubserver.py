@@ -148,6 +148,9 @@ class FakeHub:
         self.gated: set[str] = set()
         self.private: set[str] = set()  # create_repo(private=True) adds here; hidden (404) without a token
         self.lfs_uploads = False  # False: every upload is "regular" (see module docstring)
+        self.cut_downloads: set[str] = set()  # repo ids whose file downloads break half way
+        self.read_only_tokens: set[str] = set()  # whoami says role "read"; writes get 403
+        self.invalid_tokens: set[str] = set()  # whoami and writes get 401
         self.endpoint = ""
         self._hashes: dict = {}
         self._server: ThreadingHTTPServer | None = None
@@ -300,9 +303,14 @@ class FakeHub:
         kind, rest = ("datasets", seg[1:]) if seg[:1] == ["datasets"] else ("models", seg)
         if seg == ["api", "agent-harnesses"]:
             self._send(h, 200, {"standardEnvVars": [], "harnesses": {}})
+        elif auth and auth.removeprefix("Bearer ") in self.invalid_tokens:
+            self._error(h, 401, None, "Invalid credentials in Authorization header")
         elif seg == ["api", "whoami-v2"] and auth:
+            role = "read" if auth.removeprefix("Bearer ") in self.read_only_tokens else "write"
             self._send(h, 200, {"type": "user", "name": "user", "fullname": "Test User", "orgs": [],
-                                "auth": {"type": "access_token", "accessToken": {"displayName": "t", "role": "write"}}})
+                                "auth": {"type": "access_token", "accessToken": {"displayName": "t", "role": role}}})
+        elif m == "POST" and auth and auth.removeprefix("Bearer ") in self.read_only_tokens:
+            self._error(h, 403, None, "You don't have the rights to create or write to this repo")
         elif len(seg) == 2 and seg[0] == "api" and seg[1] in KINDS and m == "GET":
             self._list(h, seg[1], q, auth)
         elif seg == ["api", "validate-yaml"] and m == "POST":  # create_commit checks README.md metadata first
@@ -440,6 +448,15 @@ class FakeHub:
         if self._is_lfs(path, size):  # the real Hub redirects LFS files to a CDN; we serve them directly
             headers.update({"ETag": f'"{sha256}"', "X-Linked-Etag": f'"{sha256}"', "X-Linked-Size": str(size)})
         rng = h.headers.get("Range", "")
+        if rid in self.cut_downloads and h.command == "GET" and size > 1024:
+            h.send_response(200)  # promise the whole file, send half, hang up: a network failure
+            for key, value in headers.items():
+                h.send_header(key, value)
+            h.end_headers()
+            h.wfile.write(f.read_bytes()[: size // 2])
+            h.wfile.flush()
+            h.close_connection = True
+            return None
         if not rng.startswith("bytes=") or h.command == "HEAD":
             return self._send(h, 200, f.read_bytes() if h.command == "GET" else b"", headers)
         first, _, last = rng[6:].split(",")[0].strip().partition("-")  # "a-b", "a-" or suffix "-n"

@@ -7,9 +7,12 @@ from typing import Any
 
 import gradio as gr
 
-from . import data_tab, model_tab, runs_tab, train_tab, try_tab
+from . import data_tab, model_tab, runs_tab, share_tab, train_tab, try_tab
 from .i18n import t
+from .identity import browser_owner, ensure
 from .widgets import Form
+
+TRAIN_TAB = 2  # position of the Train tab (charts are redrawn only while it is shown)
 
 
 def build_app(studio: Any = None) -> gr.Blocks:
@@ -18,11 +21,12 @@ def build_app(studio: Any = None) -> gr.Blocks:
 
         studio = Studio()
     form = Form()
-    with gr.Blocks(title="Fine-Tune Studio") as demo:
+    with gr.Blocks(title="Fine-Tune Studio", delete_cache=(3600, 86400)) as demo:
+        owner = browser_owner()
         with gr.Column(elem_id="hero"):
             gr.Markdown(t("app.title"))
             gr.Markdown(t("app.steps"), elem_classes=["steps-guide"])
-        with gr.Tabs(elem_id="tabs"):
+        with gr.Tabs(elem_id="tabs") as tabs:
             with gr.Tab(t("tab.data"), id="data"):
                 data = data_tab.build(form)
             with gr.Tab(t("tab.model"), id="model"):
@@ -33,9 +37,20 @@ def build_app(studio: Any = None) -> gr.Blocks:
                 trial = try_tab.build(studio)
             with gr.Tab(t("tab.runs"), id="runs"):
                 runs = runs_tab.build(studio)
+            with gr.Tab(t("tab.share"), id="share"):
+                share = share_tab.build(studio)
+        demo.load(ensure, owner, owner, api_visibility="private")
         data_tab.wire(demo, data, form, studio, form["task"])
-        model_tab.wire(demo, model, form, studio, data.version)
-        attach = train_tab.wire(demo, train, form, studio)
-        try_tab.wire(demo, trial, studio, train.runs_version)
-        runs_tab.wire(runs, studio, train, attach)
+        model_tab.wire(demo, model, form, studio, data.version, owner)
+        attach = train_tab.wire(demo, train, form, studio, owner)
+        try_tab.wire(demo, trial, studio, train.runs_version, owner)
+        runs_tab.wire(runs, studio, train, attach, owner)
+        share_tab.wire(share, studio, train.runs_version, owner)
+
+        def on_tab(evt: gr.SelectData) -> bool:
+            return bool(evt.index == TRAIN_TAB)
+
+        tabs.select(on_tab, None, train.visible, api_visibility="private").then(
+            attach.redraw, [train.run, train.visible], [train.guidance, *train.plots],
+            api_visibility="private", show_progress="hidden")
     return demo

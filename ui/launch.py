@@ -5,6 +5,10 @@
 * ``max_file_size``: uploads over the cap get HTTP 413 before any parsing.
 * ``blocked_paths``: uploads and the Hub cache are never served (Gradio denies the rest).
 * Caches (Hub downloads, datasets, uploads) live under the runs folder: writes stay there.
+* ``OMP_WAIT_POLICY=PASSIVE`` (unless set): training shares the CPU with the web server (and,
+  locally, the browser). OpenMP threads that spin at barriers stall whenever another thread
+  runs; sleeping instead made training with the page open 1.3x faster (BENCHMARKS.md). The CLI,
+  which has the CPU to itself, keeps the spinning default.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ def launch_kwargs(root: object) -> dict[str, object]:
 
 
 def main() -> None:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP
     from engine.paths import configure_caches, runs_root
 
     root = runs_root()

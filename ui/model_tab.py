@@ -17,6 +17,7 @@ from engine.tokens import suggest_checkpoints
 from .data_tab import hub_state
 from .errors import guarded
 from .i18n import lang_of, t, text
+from .identity import owner_of
 from .plots import length_histogram, padding_bars
 from .render import batch_html, tokens_html
 from .widgets import Form
@@ -40,8 +41,9 @@ class ModelTab:
     waste: Any
 
 
-def checkpoint_choices(studio: Any, extra: list[str] | None = None) -> list[str]:
-    finished = [f"run:{h.run_id}" for h in studio.runs()
+def checkpoint_choices(studio: Any, extra: list[str] | None = None,
+                       owner: str | None = None) -> list[str]:
+    finished = [f"run:{h.run_id}" for h in studio.runs(owner)
                 if h.status().get("state") == "finished"]
     seen: dict[str, None] = dict.fromkeys([BUILTIN_CHECKPOINT, *(extra or []), *finished])
     return list(seen)
@@ -86,8 +88,9 @@ def build(form: Form, studio: Any) -> ModelTab:
                     tokens, show_batch, batch, batch_note, lengths, waste)
 
 
-def wire(demo: Any, tab: ModelTab, form: Form, studio: Any, data_version: Any) -> None:
-    inputs = form.inputs | {tab.sentence, tab.sentence2, tab.row}
+def wire(demo: Any, tab: ModelTab, form: Form, studio: Any, data_version: Any,
+         owner: Any) -> None:
+    inputs = form.inputs | {tab.sentence, tab.sentence2, tab.row, owner}
 
     def token_view(cfg: Any, first: str, second: str | None, lang: str) -> str:
         pairs = [second or ""] if cfg.is_pair else None
@@ -118,7 +121,8 @@ def wire(demo: Any, tab: ModelTab, form: Form, studio: Any, data_version: Any) -
         script = text("script." + re.sub(r"[^a-z]+", "_", view.script.lower()).strip("_"), lang)
         note = text("model.suggest", lang, script=script,
                     models=", ".join(f"`{m}`" for m in ideas))
-        return [note, gr.Dropdown(choices=checkpoint_choices(studio, ideas)),
+        mine = owner_of(data[owner], request)
+        return [note, gr.Dropdown(choices=checkpoint_choices(studio, ideas, mine)),
                 gr.Textbox(value=first), gr.Textbox(value=second or "", visible=cfg.is_pair),
                 gr.Slider(maximum=max(0, len(train) - 1), value=0),
                 token_view(cfg, first, second, lang), *padding_views(cfg, lang)]
@@ -153,11 +157,11 @@ def wire(demo: Any, tab: ModelTab, form: Form, studio: Any, data_version: Any) -
         form[name].input(on_padding, inputs, padding_outputs, api_visibility="private")
 
     @guarded
-    def on_search(query: str) -> Any:
+    def on_search(query: str, stored: str | None, request: gr.Request) -> Any:
         found = [m["id"] for m in hub.search("model", query or "")]
-        return gr.Dropdown(choices=checkpoint_choices(studio, found))
+        return gr.Dropdown(choices=checkpoint_choices(studio, found, owner_of(stored, request)))
 
-    tab.search.click(on_search, tab.query, form["checkpoint"], api_name="search_models")
+    tab.search.click(on_search, [tab.query, owner], form["checkpoint"], api_name="search_models")
     def model_hub_state(request: gr.Request) -> list[Any]:
         return hub_state(request)[:2]
 

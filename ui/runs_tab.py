@@ -13,6 +13,7 @@ import pandas as pd
 
 from .errors import guarded
 from .i18n import lang_of, t, text
+from .identity import owner_of
 from .plots import compare, empty
 
 
@@ -40,9 +41,9 @@ def _score(metrics: dict[str, Any]) -> str:
     return ""
 
 
-def table(studio: Any) -> pd.DataFrame:
+def table(studio: Any, owner: str | None = None) -> pd.DataFrame:
     rows = []
-    for handle in studio.runs():
+    for handle in studio.runs(owner):
         status, cfg = handle.status(), handle.config
         created = status.get("created_at")
         rows.append({"run": handle.run_id, "state": status.get("state"), "task": cfg.task,
@@ -76,43 +77,48 @@ def build(studio: Any) -> RunsTab:
                    chosen, plot)
 
 
-def wire(tab: RunsTab, studio: Any, train: Any, attach: Any) -> None:
-    """``attach`` (from the Train tab) shows or resumes a run there."""
-    def lists() -> list[Any]:
-        names = [h.run_id for h in studio.runs()]
-        return [table(studio), gr.Dropdown(choices=names), gr.Dropdown(choices=names)]
+def wire(tab: RunsTab, studio: Any, train: Any, attach: Any, owner: Any) -> None:
+    """``attach`` (from the Train tab) shows or resumes a run there; ``owner`` is the page's id
+    (public mode lists and controls only the visitor's own runs)."""
+    def lists(stored: str | None, request: gr.Request) -> list[Any]:
+        mine = owner_of(stored, request)
+        names = [h.run_id for h in studio.runs(mine)]
+        return [table(studio, mine), gr.Dropdown(choices=names), gr.Dropdown(choices=names)]
 
     @guarded
-    def on_pick(run_id: str | None) -> str:
+    def on_pick(run_id: str | None, stored: str | None, request: gr.Request) -> str:
         if not run_id:
             return ""
-        handle = studio.run(run_id)
+        handle = studio.run(run_id, owner_of(stored, request), check=True)
         status = handle.status()
         return (f"**{run_id}** — {status.get('state')}\n\n{status.get('message') or ''}\n\n"
                 f"```json\n{json.dumps(handle.config.to_dict(), indent=1)}\n```")
 
     @guarded
-    def on_delete(run_id: str | None, confirmed: bool, request: gr.Request) -> list[Any]:
+    def on_delete(run_id: str | None, confirmed: bool, stored: str | None,
+                  request: gr.Request) -> list[Any]:
         if not run_id or not confirmed:
             raise gr.Error(text("runs.confirm_first", lang_of(request)))
-        studio.delete(run_id)
-        return [*lists(), "", False]
+        studio.delete(run_id, owner_of(stored, request))
+        return [*lists(stored, request), "", False]
 
     @guarded
-    def on_compare(names: list[str], request: gr.Request) -> Any:
+    def on_compare(names: list[str], stored: str | None, request: gr.Request) -> Any:
         lang = lang_of(request)
         if not names:
             return empty(text("plot.compare_title", lang), text("runs.pick_two", lang))
+        for name in names:
+            studio.run(name, owner_of(stored, request), check=True)
         task = studio.run(names[0]).config.task
         return compare({n: studio.events_since(n, 0) for n in names}, task, lang)
 
     lists_out = [tab.table, tab.pick, tab.chosen]
-    tab.refresh.click(guarded(lists), None, lists_out, api_name="list_runs")
-    train.runs_version.change(guarded(lists), None, lists_out, api_visibility="private")
-    tab.pick.change(on_pick, tab.pick, tab.details, api_name="run_details")
-    tab.delete.click(on_delete, [tab.pick, tab.confirm],
+    tab.refresh.click(guarded(lists), owner, lists_out, api_name="list_runs")
+    train.runs_version.change(guarded(lists), owner, lists_out, api_visibility="private")
+    tab.pick.change(on_pick, [tab.pick, owner], tab.details, api_name="run_details")
+    tab.delete.click(on_delete, [tab.pick, tab.confirm, owner],
                      [*lists_out, tab.details, tab.confirm], api_name="delete_run")
-    tab.chosen.change(on_compare, tab.chosen, tab.plot, api_name="compare_runs")
-    tab.open.click(attach.show, tab.pick, attach.outputs, api_name="show_run")
-    tab.resume.click(attach.resume, tab.pick, attach.outputs, concurrency_id="train",
+    tab.chosen.change(on_compare, [tab.chosen, owner], tab.plot, api_name="compare_runs")
+    tab.open.click(attach.show, [tab.pick, owner], attach.outputs, api_name="show_run")
+    tab.resume.click(attach.resume, [tab.pick, owner], attach.outputs, concurrency_id="train",
                      concurrency_limit=1, api_name="resume_run")

@@ -15,14 +15,17 @@ from typing import Any
 
 import gradio as gr
 
+from engine.runs import ACTIVE_STATES
+
 from .errors import guarded
 from .i18n import lang_of, t, text
+from .identity import owner_of
 from .plots import empty, training_figures
 from .render import progress_html
 from .widgets import Form
 
 TERMINAL = ("finished", "failed", "stopped", "interrupted")
-POLL_S = 0.5
+POLL_S = 1.0  # a chart point appears within ~1 s; polling faster slows training (BENCHMARKS.md)
 
 
 @dataclass
@@ -40,6 +43,7 @@ class TrainTab:
     seq: Any  # gr.State: newest event number drawn
     timer: Any
     runs_version: Any  # gr.State bumped when a run ends (Try it / Runs refresh their lists)
+    visible: Any  # gr.State: is this tab on screen? Charts are redrawn only while it is
 
 
 def build(form: Form) -> TrainTab:
@@ -75,7 +79,7 @@ def build(form: Form) -> TrainTab:
                   gr.Plot(show_label=False, elem_id="plot-speed")]
     return TrainTab(estimate, estimate_note, start, stop, resume, status, progress, guidance,
                     plots, gr.State(None), gr.State(0), gr.Timer(POLL_S, active=False),
-                    gr.State(0))
+                    gr.State(0), gr.State(False))
 
 
 def status_line(studio: Any, run_id: str, lang: str) -> tuple[str, str, str]:
@@ -94,6 +98,9 @@ def status_line(studio: Any, run_id: str, lang: str) -> tuple[str, str, str]:
     phase = log.latest["phase"].data["phase"] if "phase" in log.latest and state not in \
         TERMINAL else ""
     md = f"**{run_id}** — {text('state.' + state, lang)}"
+    position = studio.runner.queue_position(run_id)
+    if state == "queued" and position:
+        md += " · " + text("train.queue_position", lang, position=position)
     md += f" · {phase}" if phase and state != "running" else ""
     md += (f"  \n`{cfg.dataset}` · `{cfg.checkpoint}` · {text('choice.task.' + cfg.task, lang)}"
            " · " + text("train.settings_steps" if cfg.max_steps else "train.settings_epochs",
@@ -120,9 +127,11 @@ class Attach:
     show: Any
     resume: Any
     outputs: list[Any]
+    redraw: Any  # (run, visible) -> guidance and charts; called when the tab is shown
 
 
-def wire(demo: Any, tab: TrainTab, form: Form, studio: Any) -> Attach:
+def wire(demo: Any, tab: TrainTab, form: Form, studio: Any, owner: Any) -> Attach:
+    """``owner``: the page's BrowserState id; in public mode runs belong to it."""
     def draw(run_id: str | None, lang: str) -> list[Any]:
         if not run_id:
             note = text("train.no_run", lang)
@@ -145,32 +154,35 @@ def wire(demo: Any, tab: TrainTab, form: Form, studio: Any) -> Attach:
                       *controls, *tab.plots]
 
     @guarded
-    def on_load(request: gr.Request) -> list[Any]:
-        """A reload (or a second tab) re-attaches to the active run, else shows the latest."""
-        runs = studio.runs()
-        run_id = studio.runner.active_run_id() or (runs[0].run_id if runs else None)
+    def on_load(stored: str | None, request: gr.Request) -> list[Any]:
+        """A reload (or a second tab) re-attaches to this person's training or waiting run,
+        else shows their latest; in local mode any run is theirs."""
+        runs = studio.runs(owner_of(stored, request))
+        live = [h.run_id for h in runs if h.status().get("state") in ACTIVE_STATES]
+        run_id = live[0] if live else (runs[0].run_id if runs else None)
         return attached(run_id, lang_of(request))
 
     @guarded
     def on_start(data: dict[Any, Any], request: gr.Request) -> list[Any]:
-        run_id = studio.start(form.config(data), owner=request.session_hash)
-        return attached(run_id, lang_of(request))
+        run_id = studio.start(form.config(data), owner=owner_of(data[owner], request))
+        return [*attached(run_id, lang_of(request)), True]  # Start is on this tab: visible
 
     @guarded
-    def on_resume(run_id: str | None, request: gr.Request) -> list[Any]:
+    def on_resume(run_id: str | None, stored: str | None, request: gr.Request) -> list[Any]:
         if not run_id:
             raise gr.Error(text("train.nothing_to_resume", lang_of(request)))
-        return attached(studio.resume(run_id), lang_of(request))
+        return attached(studio.resume(run_id, owner_of(stored, request)), lang_of(request))
 
     @guarded
-    def on_show(run_id: str | None, request: gr.Request) -> list[Any]:
+    def on_show(run_id: str | None, stored: str | None, request: gr.Request) -> list[Any]:
         if not run_id:
             raise gr.Error(text("runs.pick_one", lang_of(request)))
+        studio.run(run_id, owner_of(stored, request), check=True)
         return attached(run_id, lang_of(request))
 
     @guarded
-    def on_stop(run_id: str | None, request: gr.Request) -> str:
-        if not studio.stop(run_id):
+    def on_stop(run_id: str | None, stored: str | None, request: gr.Request) -> str:
+        if not studio.stop(run_id, owner_of(stored, request)):
             raise gr.Error(text("train.nothing_to_stop", lang_of(request)))
         return text("train.stopping", lang_of(request))
 
@@ -187,9 +199,14 @@ def wire(demo: Any, tab: TrainTab, form: Form, studio: Any) -> Attach:
                 *buttons(state)]
 
     @guarded
-    def on_new_events(run_id: str | None, request: gr.Request) -> list[Any]:
+    def on_new_events(run_id: str | None, visible: bool, request: gr.Request) -> list[Any]:
+        """Redraw only what is on screen: building and rendering four charts while the tab is
+        hidden would take CPU from training for nothing (it is redrawn when shown)."""
         lang = lang_of(request)
-        return [_guidance(studio, run_id, lang) if run_id else "", *draw(run_id, lang)]
+        guidance = _guidance(studio, run_id, lang) if run_id else ""
+        if not visible:
+            return [guidance, *[gr.skip()] * len(tab.plots)]
+        return [guidance, *draw(run_id, lang)]
 
     @guarded
     def on_estimate(data: dict[Any, Any], request: gr.Request) -> str:
@@ -198,20 +215,20 @@ def wire(demo: Any, tab: TrainTab, form: Form, studio: Any) -> Attach:
                     minutes=est.seconds / 60, per_step=est.seconds_per_step,
                     precision=est.precision, memory=est.peak_mb, params=est.parameters_m)
 
-    demo.load(on_load, None, attach_outputs, api_name="attach")
-    tab.start.click(on_start, form.inputs, attach_outputs, concurrency_id="train",
-                    concurrency_limit=1, api_name="start")
-    tab.resume.click(on_resume, tab.run, attach_outputs, concurrency_id="train",
+    demo.load(on_load, owner, attach_outputs, api_name="attach")
+    tab.start.click(on_start, form.inputs | {owner}, [*attach_outputs, tab.visible],
+                    concurrency_id="train", concurrency_limit=1, api_name="start")
+    tab.resume.click(on_resume, [tab.run, owner], attach_outputs, concurrency_id="train",
                      concurrency_limit=1, api_name="resume")
-    tab.stop.click(on_stop, tab.run, tab.status, api_name="stop")
+    tab.stop.click(on_stop, [tab.run, owner], tab.status, api_name="stop")
     tab.estimate.click(on_estimate, form.inputs, tab.estimate_note, concurrency_id="train",
                        concurrency_limit=1, api_name="estimate")
     tab.timer.tick(on_tick, [tab.run, tab.seq, tab.runs_version],
                    [tab.seq, tab.status, tab.progress, tab.timer, tab.runs_version, *controls],
                    show_progress="hidden", concurrency_limit=None, api_visibility="private")
-    tab.seq.change(on_new_events, tab.run, [tab.guidance, *tab.plots], show_progress="hidden",
-                   concurrency_limit=None, api_visibility="private")
-    return Attach(on_show, on_resume, attach_outputs)
+    tab.seq.change(on_new_events, [tab.run, tab.visible], [tab.guidance, *tab.plots],
+                   show_progress="hidden", concurrency_limit=None, api_visibility="private")
+    return Attach(on_show, on_resume, attach_outputs, on_new_events)
 
 
 def _message(studio: Any, run_id: str, state: str, lang: str, engine_text: str) -> str:

@@ -12,6 +12,7 @@ from engine.errors import NoMlmHead
 
 from .errors import guarded
 from .i18n import lang_of, t, text
+from .identity import owner_of
 from .plots import confusion, empty
 
 
@@ -37,8 +38,8 @@ class TryTab:
     fill_note: Any
 
 
-def finished_runs(studio: Any) -> list[str]:
-    return [h.run_id for h in studio.runs() if (h.model_dir / "config.json").is_file()]
+def finished_runs(studio: Any, owner: str | None = None) -> list[str]:
+    return [h.run_id for h in studio.runs(owner) if (h.model_dir / "config.json").is_file()]
 
 
 def build(studio: Any) -> TryTab:
@@ -73,15 +74,15 @@ def build(studio: Any) -> TryTab:
                   fill_note)
 
 
-def wire(demo: Any, tab: TryTab, studio: Any, runs_version: Any) -> None:
+def wire(demo: Any, tab: TryTab, studio: Any, runs_version: Any, owner: Any) -> None:
     @guarded
-    def on_run(run_id: str | None, request: gr.Request) -> list[Any]:
+    def on_run(run_id: str | None, stored: str | None, request: gr.Request) -> list[Any]:
         lang = lang_of(request)
         if not run_id:
             return [text("try.none", lang), gr.Group(visible=False), gr.Group(visible=False),
                     gr.Dropdown(choices=[]), gr.Textbox(visible=False),
                     empty(text("plot.confusion_title", lang), text("try.none", lang))]
-        handle = studio.run(run_id)
+        handle = studio.run(run_id, owner_of(stored, request), check=True)
         cfg, metrics = handle.config, handle.metrics()
         is_mlm = cfg.task == "mlm"
         about = text("try.about", lang, run=run_id, task=text(f"choice.task.{cfg.task}", lang),
@@ -104,44 +105,46 @@ def wire(demo: Any, tab: TryTab, studio: Any, runs_version: Any) -> None:
         return [first, second]
 
     @guarded
-    def on_classify(run_id: str | None, first: str, second: str,
+    def on_classify(run_id: str | None, first: str, second: str, stored: str | None,
                     request: gr.Request) -> list[Any]:
-        lang = lang_of(request)
+        lang, who = lang_of(request), owner_of(stored, request)
         if not run_id:
             raise gr.Error(text("try.none", lang))
         pairs = [second] if studio.run(run_id).config.is_pair else None
-        [mine] = studio.classify(run_id, [first], pairs)
-        [base] = studio.classify(run_id, [first], pairs, base=True)
+        [mine] = studio.classify(run_id, [first], pairs, owner=who)
+        [base] = studio.classify(run_id, [first], pairs, base=True, owner=who)
         return [dict(mine), dict(base)]
 
     @guarded
-    def on_fill(run_id: str | None, masked: str, request: gr.Request) -> list[Any]:
-        lang = lang_of(request)
+    def on_fill(run_id: str | None, masked: str, stored: str | None,
+                request: gr.Request) -> list[Any]:
+        lang, who = lang_of(request), owner_of(stored, request)
         if not run_id:
             raise gr.Error(text("try.none", lang))
-        mine = dict(studio.fill_mask(run_id, masked, top_k=5))
+        mine = dict(studio.fill_mask(run_id, masked, top_k=5, owner=who))
         try:
-            return [mine, dict(studio.fill_mask(run_id, masked, top_k=5, base=True)), ""]
+            return [mine, dict(studio.fill_mask(run_id, masked, top_k=5, base=True,
+                                                owner=who)), ""]
         except NoMlmHead as exc:  # expected for the built-in checkpoint: explain, don't guess
             return [mine, None, f"ℹ️ {exc}"]
 
     @guarded
-    def refresh() -> Any:
-        runs = finished_runs(studio)
+    def refresh(stored: str | None, request: gr.Request) -> Any:
+        runs = finished_runs(studio, owner_of(stored, request))
         return gr.Dropdown(choices=runs, value=runs[0] if runs else None)
 
     run_outputs = [tab.about, tab.cls_box, tab.mlm_box, tab.example, tab.second, tab.matrix]
-    demo.load(on_run, tab.run, run_outputs, api_visibility="private")
-    tab.run.change(on_run, tab.run, run_outputs, api_name="try_run")
-    tab.refresh.click(refresh, None, tab.run, api_name="finished_runs")
-    runs_version.change(refresh, None, tab.run, api_visibility="private")
+    demo.load(refresh, owner, tab.run, api_visibility="private")
+    tab.run.change(on_run, [tab.run, owner], run_outputs, api_name="try_run")
+    tab.refresh.click(refresh, owner, tab.run, api_name="finished_runs")
+    runs_version.change(refresh, owner, tab.run, api_visibility="private")
     tab.example.change(on_example, [tab.example, tab.run], [tab.first, tab.second],
                        api_visibility="private")
-    classify_io = ([tab.run, tab.first, tab.second], [tab.model_out, tab.base_out])
+    classify_io = ([tab.run, tab.first, tab.second, owner], [tab.model_out, tab.base_out])
     tab.classify.click(on_classify, *classify_io, api_name="classify")
     tab.first.submit(on_classify, *classify_io, api_visibility="private")
-    tab.fill.click(on_fill, [tab.run, tab.masked], [tab.fill_model, tab.fill_base, tab.fill_note],
-                   api_name="fill_mask")
+    tab.fill.click(on_fill, [tab.run, tab.masked, owner],
+                   [tab.fill_model, tab.fill_base, tab.fill_note], api_name="fill_mask")
 
 
 def _examples(studio: Any, cfg: Any, n: int = 20) -> list[str]:

@@ -37,7 +37,7 @@ def _need_browser() -> None:
 def server(tmp_path_factory):
     """``python app.py`` exactly as the README starts it, on a free port and a fresh runs folder."""
     _need_browser()
-    from tests.ui.conftest import free_port
+    from tests.apptools import free_port
 
     port = free_port()
     runs = tmp_path_factory.mktemp("browser-runs")

@@ -6,115 +6,20 @@ runs offline, so each check runs in a child Python pointed at the fake Hub: noth
 
 from __future__ import annotations
 
-import io
-import json
-import os
-import shutil
-import subprocess
-import sys
-import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.fakehub import child
 from tests.hubserver import FakeHub
-
-ROOT = Path(__file__).resolve().parents[2]
-README = """---
-license: cc0-1.0
-pretty_name: Acme Reviews
-task_categories:
-- text-classification
-configs:
-- config_name: default
-  data_files:
-  - split: train
-    path: data/train-00000-of-00001.parquet
-  - split: test
-    path: data/test-00000-of-00001.parquet
-dataset_info:
-- config_name: default
-  features:
-  - name: review
-    dtype: string
-  - name: stars
-    dtype: string
-  splits:
-  - name: train
-    num_bytes: 51000
-    num_examples: {train}
-  - name: test
-    num_bytes: 13000
-    num_examples: {test}
-  download_size: 40960
-  dataset_size: 64000
----
-# Acme reviews
-"""
-
-
-def parquet(rows: list[dict]) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    buffer = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(rows), buffer)
-    return buffer.getvalue()
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory, tiny_dir):
-    from engine.data import load_builtin
-
-    work = tmp_path_factory.mktemp("fakehub")
-    fake = FakeHub(work / "hub")
-    splits = load_builtin("sentiment").splits
-    rows = {k: [{"review": r["text"], "stars": "5" if r["label"] == "positive" else "1"}
-                for r in v] for k, v in splits.items()}
-    fake.add_dataset("acme/reviews", {
-        "README.md": README.format(train=len(rows["train"]), test=len(rows["test"])).encode(),
-        "data/train-00000-of-00001.parquet": parquet(rows["train"]),
-        "data/test-00000-of-00001.parquet": parquet(rows["test"])})
-    fake.add_dataset("acme/glue", {"mrpc/train.csv": b"sentence1,sentence2,label\na,b,1\n",
-                                   "sst2/train.csv": b"sentence,label\nfine,1\n"})
-    fake.add_dataset("acme/secret-data", {"train.csv": b"text,label\na,1\n"})
-    fake.add_model("acme/tiny-bert", tiny_dir)
-    custom = work / "custom"
-    shutil.copytree(tiny_dir, custom)
-    config = json.loads((custom / "config.json").read_text())
-    config["auto_map"] = {"AutoModel": "modeling_evil.EvilModel"}
-    (custom / "config.json").write_text(json.dumps(config))
-    (custom / "modeling_evil.py").write_text("import os\nos.system('echo pwned')\n")
-    fake.add_model("acme/custom-code", custom)
-    pickled = work / "pickled"
-    shutil.copytree(tiny_dir, pickled)
-    (pickled / "model.safetensors").unlink()
-    (pickled / "pytorch_model.bin").write_bytes(b"\x80\x04pickle")
-    fake.add_model("acme/pickle-only", pickled)
-    fake.gated.add("acme/secret-data")
-    endpoint = fake.start()
-    yield fake, endpoint
-    fake.stop()
-
-
-def child(endpoint: str, tmp: Path, code: str, **env: str) -> dict:
-    """Run ``code`` in a fresh Python aimed at the fake Hub; it must print JSON last."""
-    full = {**os.environ, "HF_ENDPOINT": endpoint, "HF_HUB_OFFLINE": "0",
-            "HF_DATASETS_OFFLINE": "0", "HF_HOME": str(tmp / "hf"),
-            "FTS_RUNS_DIR": str(tmp / "runs"), **env}
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=full,
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def requests_to(fake: FakeHub, fragment: str) -> list[str]:
     return [path for _, path, _ in fake.requests if fragment in path]
 
 
-def test_size_and_splits_are_shown_before_download(hub, tmp_path):
-    fake, endpoint = hub
+def test_size_and_splits_are_shown_before_download(fake_hub, tmp_path):
+    fake, endpoint = fake_hub
     result = child(endpoint, tmp_path, """
         import json
         from engine import hub
@@ -128,8 +33,8 @@ def test_size_and_splits_are_shown_before_download(hub, tmp_path):
     assert not any(".parquet" in p and "resolve" in p for p in requests_to(fake, "acme/reviews"))
 
 
-def test_preview_streams_the_first_rows(hub, tmp_path):
-    _, endpoint = hub
+def test_preview_streams_the_first_rows(fake_hub, tmp_path):
+    _, endpoint = fake_hub
     rows = child(endpoint, tmp_path, """
         import json
         from engine import hub
@@ -138,9 +43,9 @@ def test_preview_streams_the_first_rows(hub, tmp_path):
     assert len(rows) == 3 and set(rows[0]) == {"review", "stars"}
 
 
-def test_a_whole_run_from_a_hub_dataset_and_a_hub_model(hub, tmp_path):
+def test_a_whole_run_from_a_hub_dataset_and_a_hub_model(fake_hub, tmp_path):
     """load_dataset("acme/reviews") and from_pretrained("acme/tiny-bert") for real."""
-    fake, endpoint = hub
+    fake, endpoint = fake_hub
     result = child(endpoint, tmp_path, """
         import json
         from engine import RunConfig
@@ -163,8 +68,8 @@ def test_a_whole_run_from_a_hub_dataset_and_a_hub_model(hub, tmp_path):
     assert requests_to(fake, "/datasets/acme/reviews/resolve/")
 
 
-def test_missing_gated_and_config_errors_are_explained(hub, tmp_path):
-    _, endpoint = hub
+def test_missing_gated_and_config_errors_are_explained(fake_hub, tmp_path):
+    _, endpoint = fake_hub
     result = child(endpoint, tmp_path, """
         import json
         from engine import hub
@@ -187,8 +92,8 @@ def test_missing_gated_and_config_errors_are_explained(hub, tmp_path):
     assert result["no_model"][0] == "HubNotFound"
 
 
-def test_unsafe_model_repos_are_refused_before_download(hub, tmp_path):
-    fake, endpoint = hub
+def test_unsafe_model_repos_are_refused_before_download(fake_hub, tmp_path):
+    fake, endpoint = fake_hub
     result = child(endpoint, tmp_path, """
         import json, sys
         from engine import hub
@@ -222,8 +127,8 @@ def test_ids_that_are_not_namespace_name_are_rejected_before_any_load(bad):
         validate_repo_id(bad)
 
 
-def test_search_puts_text_classification_datasets_first(hub, tmp_path):
-    _, endpoint = hub
+def test_search_puts_text_classification_datasets_first(fake_hub, tmp_path):
+    _, endpoint = fake_hub
     found = child(endpoint, tmp_path, """
         import json
         from engine import hub

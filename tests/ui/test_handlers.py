@@ -112,18 +112,19 @@ def test_classify_and_fill_mask_next_to_the_base(app, tiny):
                  output_name="ui-cls")
     run_id = app.studio.runner.active_run_id()
     assert wait_state(app, run_id, ("finished",)) == "finished"
-    about = session.client.predict(run_id, api_name="/try_run")
+    about = session.client.predict(run_id, None, api_name="/try_run")
     assert run_id in about[0]
-    mine, base = session.client.predict(run_id, "A wonderful film.", "", api_name="/classify")
+    mine, base = session.client.predict(run_id, "A wonderful film.", "", None,
+                                        api_name="/classify")
     assert {c["label"] for c in mine["confidences"]} == {"negative", "positive"}
     assert {c["label"] for c in base["confidences"]} == {"negative", "positive"}
     with pytest.raises(AppError, match="Type a sentence"):
-        session.client.predict(run_id, "   ", "", api_name="/classify")
+        session.client.predict(run_id, "   ", "", None, api_name="/classify")
     session.call("start", checkpoint=tiny, task="mlm", dataset="corpus", max_steps=4,
                  batch_size=8, max_length=32, output_name="ui-mlm")
     mlm_id = app.studio.runner.active_run_id()
     assert wait_state(app, mlm_id, ("finished",)) == "finished"
-    mine, base, note = session.client.predict(mlm_id, "Water the [MASK] often.",
+    mine, base, note = session.client.predict(mlm_id, "Water the [MASK] often.", None,
                                               api_name="/fill_mask")
     assert len(mine["confidences"]) == 5 and base is not None and note == ""
 
@@ -134,12 +135,12 @@ def test_runs_list_details_and_delete(app, tiny):
                  output_name="ui-del")
     run_id = app.studio.runner.active_run_id()
     wait_state(app, run_id, ("finished",))
-    table = session.client.predict(api_name="/list_runs")[0]
+    table = session.client.predict(None, api_name="/list_runs")[0]
     assert run_id in [row[0] for row in table["data"]]
-    assert "ui-del" in session.client.predict(run_id, api_name="/run_details")
+    assert "ui-del" in session.client.predict(run_id, None, api_name="/run_details")
     with pytest.raises(AppError, match="tick the confirmation box"):
-        session.client.predict(run_id, False, api_name="/delete_run")
-    session.client.predict(run_id, True, api_name="/delete_run")
+        session.client.predict(run_id, False, None, api_name="/delete_run")
+    session.client.predict(run_id, True, None, api_name="/delete_run")
     assert run_id not in [h.run_id for h in app.studio.runs()]
 
 

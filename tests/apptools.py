@@ -1,6 +1,6 @@
-"""A live app per test module, driven through ``gradio_client`` like any API user would.
+"""Launch the app in-process and drive it through ``gradio_client`` like any API user would.
 
-``call(api_name, **values)`` builds the positional arguments of a real UI event from the
+``App.call(api_name, **values)`` builds the positional arguments of a real UI event from the
 widgets' ``elem_id`` (``field-<RunConfig field>`` for settings), so tests exercise the very
 handlers the buttons trigger, not a parallel API.
 """
@@ -8,9 +8,6 @@ handlers the buttons trigger, not a parallel API.
 from __future__ import annotations
 
 import socket
-from pathlib import Path
-
-import pytest
 
 
 def free_port() -> int:
@@ -23,7 +20,7 @@ class App:
     def __init__(self, demo, url: str, studio) -> None:
         from gradio_client import Client
 
-        self.demo, self.url, self.studio = demo, url, studio
+        self.demo, self.url, self.studio = demo, url.rstrip("/"), studio
         self.client = Client(url, verbose=False)
 
     def new_session(self) -> App:
@@ -50,26 +47,12 @@ class App:
         return self.client.predict(*self.args(api_name, **values), api_name="/" + api_name)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory, tiny_dir):
-    import os
-
-    from engine.studio import Studio
+def launch(studio) -> App:
     from ui.app import build_app
     from ui.launch import launch_kwargs
 
-    root = tmp_path_factory.mktemp("ui-runs")
-    os.environ["FTS_RUNS_DIR"] = str(root)
-    studio = Studio(root=root)
     demo = build_app(studio)
     demo.queue()
-    kwargs = launch_kwargs(root)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True,
-                            **kwargs)
-    yield App(demo, url, studio)
-    demo.close()
-
-
-@pytest.fixture
-def tiny(tiny_dir: Path) -> str:
-    return f"local:{tiny_dir}"
+                            **launch_kwargs(studio.store.root))
+    return App(demo, url, studio)

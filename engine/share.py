@@ -1,0 +1,143 @@
+"""Push a finished run to the Hugging Face Hub, with a model card.
+
+Only an allow-list of files leaves the machine: the weights (safetensors), the config (with
+``id2label``/``label2id``), the tokenizer files and the card. Optimizer state, trainer state,
+RNG pickles and ``training_args.bin`` never do, and neither does anything holding a token: the
+token is passed to ``HfApi`` for this call only, never written, logged or put in an error.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .errors import HubError, InferenceError
+from .failures import scrub
+from .runs import RunHandle
+
+ALLOWED = ["*.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json",
+           "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt", "*.model",
+           "README.md"]
+BUILTIN_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def model_card(handle: RunHandle) -> Any:
+    """A ``huggingface_hub.ModelCard``: what it does, how it was made and scored, how to use it."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    cfg, metrics = handle.config, handle.metrics()
+    labels = metrics.get("label_names") or handle.label_names()
+    base = BUILTIN_HUB_ID if cfg.checkpoint.startswith("builtin:") else cfg.checkpoint
+    task = "fill-mask" if cfg.task == "mlm" else "text-classification"
+    split = "test" if "test" in metrics else "validation"
+    scores = {k: v for k, v in metrics.get(split, {}).items()
+              if isinstance(v, int | float) and k != "confusion_matrix"}
+    data = ModelCardData(
+        base_model=base if "/" in base else None, pipeline_tag=task, library_name="transformers",
+        datasets=[cfg.dataset] if cfg.data_source == "hub" else None,
+        tags=["fine-tune-studio", task], language=["en"] if base == BUILTIN_HUB_ID else None)
+    dataset = {"hub": f"[{cfg.dataset}](https://huggingface.co/datasets/{cfg.dataset})",
+               "builtin": f"Fine-Tune Studio's built-in sample '{cfg.dataset}'",
+               "file": "a file uploaded by the author"}[cfg.data_source]
+    results = "\n".join(f"| {k} | {v:.4f} |" for k, v in scores.items())
+    settings = "\n".join(f"| {k} | {v} |" for k, v in cfg.to_dict().items()
+                         if k not in ("dataset", "output_name") and v is not None)
+    usage = ('classifier = pipeline("text-classification", model="REPO_ID")\n'
+             'print(classifier("Type a sentence here."))' if task == "text-classification"
+             else 'fill = pipeline("fill-mask", model="REPO_ID")\n'
+                  'print(fill("Water the plants at the [MASK] of the stems."))')
+    what = ("A text classifier" if cfg.task == "classification"
+            else "A masked language model adapted to a domain")
+    use = ("sorting short texts into the labels above" if cfg.task == "classification"
+           else "filling in masked words in text like its training corpus")
+    names = ", ".join(f"`{name}`" for name in labels) if labels else \
+        "None (masked-LM adaptation)."
+    body = f"""
+# {handle.run_id}
+
+{what} fine-tuned with Fine-Tune Studio from `{base}` on {dataset}.
+
+## Labels
+
+{names}
+
+## Results ({split} split)
+
+| metric | value |
+|---|---|
+{results}
+
+## Training configuration
+
+| setting | value |
+|---|---|
+{settings}
+
+## Intended use and limitations
+
+Made for {use}. It was trained on a small dataset, inherits the biases of its base model and
+data, and has not been evaluated outside the split reported above; check it on your own
+examples before relying on it.
+
+## How to use
+
+```python
+from transformers import pipeline
+
+{usage}
+```
+"""
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
+
+
+def push_run(handle: RunHandle, repo: str, token: str, private: bool = True,
+             endpoint: str | None = None) -> dict[str, Any]:
+    """Create (or reuse) the repo and upload the allow-listed files. Returns url and files."""
+    from huggingface_hub import HfApi
+    from huggingface_hub import errors as hf
+
+    from .hub import ensure_reachable, validate_repo_id
+
+    if not (handle.model_dir / "config.json").is_file():
+        raise InferenceError(f"Run '{handle.run_id}' has no final model yet: let it finish "
+                             "first.")
+    if not token or not token.strip():
+        raise HubError("Sign in with Hugging Face, or paste a token with write access, to "
+                       "publish a model.")
+    ensure_reachable()
+    api = HfApi(token=token.strip(), endpoint=endpoint)
+    try:
+        who = api.whoami()
+        role = who.get("auth", {}).get("accessToken", {}).get("role")
+        if role == "read":
+            raise HubError("This token can only read. Create a token with write access on "
+                           "huggingface.co/settings/tokens and try again.")
+        repo_id = validate_repo_id(repo if "/" in repo else f"{who['name']}/{repo}", "model")
+        url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        staging = _stage(handle, repo_id)
+        api.upload_folder(repo_id=repo_id, folder_path=str(staging), allow_patterns=ALLOWED,
+                          commit_message=f"Upload {handle.run_id} from Fine-Tune Studio")
+    except hf.HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        reason = {401: "the token is not valid (check it, or sign in again)",
+                  403: "this token cannot write to that repository"}.get(
+            status, f"the Hub answered {status}")
+        raise HubError(scrub(f"Publishing failed: {reason}.")) from None
+    files = sorted(p.name for p in staging.iterdir())
+    return {"repo_id": repo_id, "url": str(url), "files": files}
+
+
+def _stage(handle: RunHandle, repo_id: str) -> Path:
+    """The files to upload, and only those, in ``<run>/share`` (the card names the repo)."""
+    import fnmatch
+
+    staging = handle.folder / "share"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for path in handle.model_dir.iterdir():
+        if path.is_file() and any(fnmatch.fnmatch(path.name, p) for p in ALLOWED):
+            shutil.copyfile(path, staging / path.name)
+    card = str(model_card(handle)).replace("REPO_ID", repo_id)
+    (staging / "README.md").write_text(card, encoding="utf-8")
+    return staging
