@@ -73,6 +73,13 @@ class EventLog:
                 self._file.flush()
             return event
 
+    def snapshot(self) -> tuple[int, dict[str, Event]]:
+        """(last seq, latest event of each kind), taken together. A reader that shows a state
+        must remember the seq *of that state*: reading the two apart lets an event slip in
+        between, and a poller that then believes it has seen it never shows it."""
+        with self._lock:
+            return self.last_seq, dict(self.latest)
+
     def since(self, seq: int) -> list[Event]:
         """Events with a sequence number greater than ``seq`` (all events for 0)."""
         with self._lock:

@@ -82,21 +82,21 @@ def build(form: Form) -> TrainTab:
                     gr.State(0), gr.State(False))
 
 
-def status_line(studio: Any, run_id: str, lang: str) -> tuple[str, str, str]:
-    """(status markdown, progress bar html, state) from the run's latest events."""
-    log = studio.runner.log_of(run_id)
-    state_event = log.latest.get("status")
+def status_line(studio: Any, run_id: str, lang: str) -> tuple[str, str, str, int]:
+    """(status markdown, progress bar html, state, seq) from the run's latest events; ``seq``
+    is the last event this status accounts for (what the poller may mark as seen)."""
+    seq, latest = studio.runner.log_of(run_id).snapshot()
+    state_event = latest.get("status")
     state = state_event.data.get("state", "preparing") if state_event else "preparing"
     if state in ("preparing", "running", "stopping") and \
             studio.runner.active_run_id() != run_id:
         state = studio.run(run_id).status().get("state", state)  # e.g. died: interrupted
     cfg = studio.run(run_id).config
-    progress = log.latest.get("progress")
+    progress = latest.get("progress")
     data = progress.data if progress else {}
     message = _message(studio, run_id, state, lang, (state_event.data.get("message")
                                                      if state_event else None) or "")
-    phase = log.latest["phase"].data["phase"] if "phase" in log.latest and state not in \
-        TERMINAL else ""
+    phase = latest["phase"].data["phase"] if "phase" in latest and state not in TERMINAL else ""
     md = f"**{run_id}** — {text('state.' + state, lang)}"
     position = studio.runner.queue_position(run_id)
     if state == "queued" and position:
@@ -109,7 +109,7 @@ def status_line(studio: Any, run_id: str, lang: str) -> tuple[str, str, str]:
     md += f"\n\n{message}" if message else ""
     bar = progress_html(data.get("step", 0), data.get("total_steps"), data.get("eta_s"), state,
                         lang)
-    return md, bar, state
+    return md, bar, state, seq
 
 
 def buttons(state: str | None) -> list[Any]:
@@ -144,8 +144,8 @@ def wire(demo: Any, tab: TrainTab, form: Form, studio: Any, owner: Any) -> Attac
         if run_id is None:
             return [None, 0, gr.Timer(active=False), text("train.idle", lang), "", "",
                     *buttons(None), *draw(None, lang)]
-        md, bar, state = status_line(studio, run_id, lang)
-        return [run_id, studio.runner.log_of(run_id).last_seq,
+        md, bar, state, seq = status_line(studio, run_id, lang)
+        return [run_id, seq,
                 gr.Timer(active=state not in TERMINAL), md, bar, _guidance(studio, run_id, lang),
                 *buttons(state), *draw(run_id, lang)]
 
@@ -192,8 +192,7 @@ def wire(demo: Any, tab: TrainTab, form: Form, studio: Any, owner: Any) -> Attac
         if run_id is None or not studio.runner.log_of(run_id).since(seq):
             return [gr.skip()] * 8
         lang = lang_of(request)
-        md, bar, state = status_line(studio, run_id, lang)
-        last = studio.runner.log_of(run_id).last_seq
+        md, bar, state, last = status_line(studio, run_id, lang)
         active = state not in TERMINAL
         return [last, md, bar, gr.Timer(active=active), version + (0 if active else 1),
                 *buttons(state)]

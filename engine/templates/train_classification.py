@@ -2,7 +2,8 @@
 
     pip install -r requirements.txt
     python train.py                                              # one process (CPU or one GPU)
-    accelerate launch --cpu --num_processes 2 train.py           # two CPU processes (gloo)
+    accelerate launch --multi_gpu --num_processes 2 train.py     # two processes: GPUs, or CPU
+                                                                 # (gloo) when there is none
     accelerate launch --multi_gpu --num_processes 4 train.py     # four GPUs on this machine
     accelerate launch --multi_gpu --num_machines 2 --machine_rank 0 \
         --main_process_ip 10.0.0.1 --main_process_port 29500 --num_processes 8 train.py
@@ -125,7 +126,8 @@ split = "test" if "test" in tokenized_datasets else "validation"
 metrics = trainer.evaluate(tokenized_datasets[split], metric_key_prefix=split)
 if trainer.is_world_process_zero():
     trainer.save_model(str(HERE / "output" / "model"))
-    result = {"split": split, "processes": world_size,
+    backend = torch.distributed.get_backend() if torch.distributed.is_initialized() else None
+    result = {"split": split, "processes": world_size, "backend": backend,
               **{k.removeprefix(split + "_"): v for k, v in metrics.items()}}
     (HERE / "output" / "metrics.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result))

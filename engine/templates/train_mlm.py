@@ -3,7 +3,8 @@ Runs without the studio.
 
     pip install -r requirements.txt
     python train.py                                              # one process
-    accelerate launch --cpu --num_processes 2 train.py           # two CPU processes (gloo)
+    accelerate launch --multi_gpu --num_processes 2 train.py     # two processes: GPUs, or CPU
+                                                                 # (gloo) when there is none
     accelerate launch --multi_gpu --num_processes 4 train.py     # four GPUs
 
 Like transformers' run_mlm.py: texts are tokenized, concatenated and cut into blocks of
@@ -87,7 +88,9 @@ split = "test" if "test" in lm_datasets else "validation"
 metrics = trainer.evaluate(lm_datasets[split], metric_key_prefix=split)
 if trainer.is_world_process_zero():
     trainer.save_model(str(HERE / "output" / "model"))
-    result = {"split": split, "processes": world_size, "loss": metrics[f"{split}_loss"],
-              "perplexity": math.exp(min(metrics[f"{split}_loss"], 50))}
+    backend = torch.distributed.get_backend() if torch.distributed.is_initialized() else None
+    loss = metrics[f"{split}_loss"]
+    result = {"split": split, "processes": world_size, "backend": backend, "loss": loss,
+              "perplexity": math.exp(min(loss, 50))}
     (HERE / "output" / "metrics.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
