@@ -57,7 +57,7 @@ def build(studio: Any) -> ShareTab:
                            visible=not ON_SPACE, max_lines=1, elem_id="share-token")
         push = gr.Button(t("share.push"), variant="primary", elem_id="push")
         result = gr.Markdown(elem_id="push-result")
-    with gr.Accordion(t("share.card"), open=False):
+    with gr.Accordion(t("share.card"), open=False, elem_id="card-box"):
         card = gr.Markdown(elem_id="card-preview")
     with gr.Group():
         gr.Markdown(t("share.export_title"))
@@ -66,7 +66,8 @@ def build(studio: Any) -> ShareTab:
                          label=t("share.style"))
         export = gr.Button(t("share.export"), elem_id="export")
         download = gr.File(label=t("share.export_file"), interactive=False)
-        script = gr.Code(language="python", label=t("share.script"), interactive=False)
+        script = gr.Code(language="python", label=t("share.script"), interactive=False,
+                         elem_id="share-script")
         gr.Markdown(t("share.commands"))
     return ShareTab(run, refresh, repo, private, token, push, result, card, style, export,
                     download, script)

@@ -1,7 +1,8 @@
 """A new user's flow in a real headless Chromium (Debian's ``chromium``, driven by Playwright):
 open the app, pick a built-in sample, open the tokenization and padding views, start a short
 run, watch the loss chart gain points, reload and find the run re-attached, let it finish, and
-get a prediction in Try it. Also in Korean, where no English label may remain.
+get a prediction in Try it, then read the model card and export the script in Share. Also in
+Korean, where no English label may remain.
 
 Screenshots of every tab go to ``$FTS_SCREENSHOTS`` (default: the test's tmp folder).
 Under CI (``CI=true``) a missing browser fails the test instead of skipping it.
@@ -153,6 +154,16 @@ def run_flow(browser, url: str, locale: str, shots: Path, words: dict[str, str])
     page.wait_for_timeout(800)
     assert f"browser-{locale.lower()}" in page.locator("#runs-table").inner_text()
     page.screenshot(path=str(shots / f"6-runs-{locale}.png"), full_page=True)
+
+    tab(page, 5)  # Share: the model card of the finished run, and a standalone export
+    assert wait_for(lambda: name in page.locator("#share-run input").input_value(), 30)
+    page.locator("#card-box").get_by_role("button").first.click()
+    card = page.locator("#card-preview")
+    assert wait_for(lambda: "pipeline(" in card.inner_text(), 30), card.inner_text()
+    page.locator("#export").click()
+    script = page.locator("#share-script")
+    assert wait_for(lambda: "DataCollatorWithPadding" in script.inner_text(), 60)
+    page.screenshot(path=str(shots / f"7-share-{locale}.png"), full_page=True)
     page.context.close()
 
 
