@@ -152,14 +152,16 @@ def main() -> None:
     result: dict[str, Any] = {"mode": "quick" if args.quick else "full",
                               "data": data["source"]}
     speed = throughput(work, str(data["throughput"]), rounds, steps)
+    (work / "runs.json").write_text(json.dumps(speed["runs"], indent=1))
     result.update({k: v for k, v in speed.items() if k != "runs"})
+    print("so far: " + json.dumps(result), file=sys.stderr)  # a later crash loses nothing
     result.update(accuracy(work, str(data["full"]), args.quick))
+    print("so far: " + json.dumps(result), file=sys.stderr)
     if not args.skip_ui:
         from bench.ui_probe import measure
 
         result.update(measure(work, str(data["full"]), quick=args.quick))
     result["bench_seconds"] = round(time.monotonic() - started, 1)
-    (work / "runs.json").write_text(json.dumps(speed["runs"], indent=1))
     for key, value in result.items():
         print(f"{key:>24}: {value:.3f}" if isinstance(value, float) else f"{key:>24}: {value}",
               file=sys.stderr)

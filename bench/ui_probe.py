@@ -102,7 +102,7 @@ def ui_latency(url: str, work: Path, data: str, calls: int) -> dict[str, float]:
     while json.loads(status.read_text()).get("state") != "running":
         time.sleep(0.2)
     busy = sample(calls)
-    client.predict(api_name="/stop")
+    client.predict(*_args(argument_order("stop"), {}), api_name="/stop")
     return {"ui_latency_p95_ms": _p95(busy), "ui_latency_median_ms": statistics.median(busy),
             "ui_latency_idle_p95_ms": _p95(idle)}
 

@@ -67,10 +67,19 @@ def build(studio: Any) -> ShareTab:
         export = gr.Button(t("share.export"), elem_id="export")
         download = gr.File(label=t("share.export_file"), interactive=False)
         script = gr.Code(language="python", label=t("share.script"), interactive=False,
-                         elem_id="share-script")
+                         max_lines=30, elem_id="share-script")
         gr.Markdown(t("share.commands"))
     return ShareTab(run, refresh, repo, private, token, push, result, card, style, export,
                     download, script)
+
+
+def card_preview(card: str) -> str:
+    """The card as the Hub shows it: its YAML metadata block as code (Markdown would run the
+    ``key: value`` lines together into one paragraph), then the text."""
+    head, sep, body = card.removeprefix("---\n").partition("\n---\n")
+    if not card.startswith("---\n") or not sep:
+        return card
+    return f"```yaml\n{head}\n```\n{body}"
 
 
 def wire(tab: ShareTab, studio: Any, runs_version: Any, owner: Any) -> None:
@@ -99,7 +108,8 @@ def wire(tab: ShareTab, studio: Any, runs_version: Any, owner: Any) -> None:
 
     @guarded
     def on_run(run_id: str | None, stored: str | None, request: gr.Request) -> str:
-        return studio.model_card(run_id, owner_of(stored, request)) if run_id else ""
+        return card_preview(studio.model_card(run_id, owner_of(stored, request))) if run_id \
+            else ""
 
     @guarded
     def on_export(run_id: str | None, style: str, stored: str | None,
