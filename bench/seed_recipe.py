@@ -25,6 +25,7 @@ from transformers import (
     Trainer,
     TrainerCallback,
     TrainingArguments,
+    set_seed,
 )
 
 
@@ -75,6 +76,10 @@ def main() -> None:
     tokenized = raw.map(tokenize_function, batched=True,
                         remove_columns=["sentence1", "sentence2"])
     data_collator = DataCollatorWithPadding(tokenizer=tokenizer)
+    # One line beyond the course: seed before the model is made, so its new classifier head
+    # starts the same way for the same seed (as in the engine). Unseeded, two identical runs of
+    # this script scored 0.789 and 0.814 on the MRPC test split: too noisy to compare against.
+    set_seed(args.seed)
     model = AutoModelForSequenceClassification.from_pretrained(args.checkpoint, num_labels=2)
 
     def compute_metrics(eval_preds):
