@@ -4,6 +4,10 @@
 * ``run_history=False``: Gradio 6.24+ would keep every call's inputs (a token!) in localStorage.
 * ``max_file_size``: uploads over the cap get HTTP 413 before any parsing.
 * ``blocked_paths``: uploads and the Hub cache are never served (Gradio denies the rest).
+* ``state_session_capacity=1000``: Gradio keeps every visitor's session (with a copy of each
+  component's config) for an hour after the tab closes, up to 10,000 sessions; measured here,
+  100 visitors grew the server by 37 MB, so a busy Space would hold gigabytes. Past 1,000
+  sessions the least recently active are dropped (their run stays; only the page view resets).
 * Caches (Hub downloads, datasets, uploads) live under the runs folder: writes stay there.
 * ``OMP_WAIT_POLICY=PASSIVE`` (unless set): training shares the CPU with the web server (and,
   locally, the browser). OpenMP threads that spin at barriers stall whenever another thread
@@ -31,6 +35,7 @@ def launch_kwargs(root: object) -> dict[str, object]:
     blocked = [str(runs / "uploads"), str(runs / ".cache" / "huggingface")]
     return {"show_error": False, "run_history": False, "max_file_size": f"{upload_mb:g}mb",
             "blocked_paths": blocked, "allowed_paths": [], "enable_monitoring": False,
+            "state_session_capacity": 1000,
             "mcp_server": False, "ssr_mode": False, "i18n": I18N, "css": CSS,
             "footer_links": ["gradio", "settings"]}
 

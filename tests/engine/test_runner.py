@@ -155,3 +155,23 @@ def test_runs_left_running_by_a_dead_process_are_marked_interrupted(runs_dir, ti
     assert handle.status()["state"] == "interrupted"
     assert live.status()["state"] == "running"
     assert {h.run_id for h in studio.runs()} == {handle.run_id, live.run_id}
+
+
+def test_ended_runs_logs_are_kept_for_a_few_runs_and_read_back_after(runs_dir, tiny_cfg):
+    """A long-lived server is watched for many runs: their logs must not pile up in memory,
+    and a log dropped from memory still reads back whole from disk."""
+    studio = Studio(root=runs_dir)
+    handles = [studio.runner.store.create(tiny_cfg(output_name=f"ended-{n}")) for n in range(5)]
+    for n, handle in enumerate(handles):
+        log = handle.events()
+        for step in range(n + 1):
+            log.append("progress", step=step)
+        log.close()
+    studio.runner.LOGS_KEPT = 2
+    for handle in handles:
+        studio.runner.log_of(handle.run_id)
+    assert len(studio.runner._logs) == 2
+    first = studio.runner.events_since(handles[0].run_id)
+    assert [e.data["step"] for e in first] == [0]
+    assert [e.data["step"] for e in studio.runner.events_since(handles[4].run_id)] == \
+        list(range(5))
