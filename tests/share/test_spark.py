@@ -5,6 +5,7 @@ optional extra (requirements-dev.txt); under CI its absence fails the test."""
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -22,6 +23,7 @@ def spark(tmp_path_factory):
         if os.environ.get("CI") == "true":
             pytest.fail("pyspark is not installed; CI installs it from requirements-dev.txt")
         pytest.skip("pyspark not installed")
+    os.environ["PYSPARK_PYTHON"] = sys.executable  # workers: this interpreter, not PATH's
     session = (SparkSession.builder.master("local[1]").appName("fts-test")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.shuffle.partitions", "2")
