@@ -40,7 +40,7 @@ def preflight(studio: Any, cfg: RunConfig, probe_steps: int = 3) -> Estimate:
 
     from .models import resolve
     from .padding import make_collator
-    from .training import grouped_sampling, resolve_precision, tokenize_splits
+    from .training import choose_precision, grouped_sampling, loss_function, tokenize_splits
 
     if studio.runner.active_run_id() is not None:
         raise RunConflict("A run is training now, so a measurement would be distorted. The "
@@ -50,19 +50,21 @@ def preflight(studio: Any, cfg: RunConfig, probe_steps: int = 3) -> Estimate:
     tokenizer = studio.tokenizer(cfg.checkpoint)
     model = studio.runner.model_factory(cfg.task, resolve(cfg.checkpoint, studio.store.root),
                                         prepared.label_names)
-    precision, _ = resolve_precision(cfg.precision)
     train = tokenize_splits(prepared, tokenizer, cfg)["train"]
+    lengths = [len(x) for x in train["input_ids"]]
+    precision = choose_precision(cfg, model, train, lengths, tokenizer,
+                                 studio.store.root / ".cache").precision
     collator = make_collator(tokenizer, cfg.task, cfg.padding, cfg.max_length,
                              mlm_probability=cfg.mlm_probability)
     keep = {"input_ids", "attention_mask", "token_type_ids", "label"}
     generator = torch.Generator().manual_seed(cfg.seed)
-    lengths = [len(x) for x in train["input_ids"]]
     order = list(range(len(train)))
     if grouped_sampling(cfg, lengths):  # time the batches the run will really see
         from transformers.trainer_pt_utils import LengthGroupedSampler
 
         order = list(LengthGroupedSampler(cfg.batch_size, lengths=lengths, generator=generator))
     size = min(cfg.batch_size, len(train))
+    compute_loss = loss_function(cfg.task)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate)
     model.train()
     times = []
@@ -73,7 +75,7 @@ def preflight(studio: Any, cfg: RunConfig, probe_steps: int = 3) -> Estimate:
         batch = collator([{k: v for k, v in train[i].items() if k in keep} for i in index])
         started = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
-            loss = model(**batch).loss
+            loss = compute_loss(model, batch)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()

@@ -54,8 +54,9 @@ def export_run(handle: RunHandle, out_dir: Path, style: str = "trainer") -> list
     from .models import resolve
     from .padding import pad_multiple
     from .policy import Policy
+    from .precision import choose
     from .prepare import prepare
-    from .training import device_type, grouped_sampling, resolve_precision
+    from .training import device_type, grouped_sampling
 
     cfg = handle.config
     if style not in ("trainer", "accelerate"):
@@ -67,7 +68,7 @@ def export_run(handle: RunHandle, out_dir: Path, style: str = "trainer") -> list
     raw = load_raw(cfg.data_source, cfg.dataset, cfg.dataset_config)
     prepared = prepare(raw, cfg, Policy.from_env().max_train_rows)
     ref = resolve(cfg.checkpoint, handle.folder.parent)
-    precision = facts.get("precision") or resolve_precision(cfg.precision)[0]
+    precision = facts.get("precision") or choose(cfg.precision, None, None, None).precision
     if "grouped_by_length" in facts:
         grouped = facts["grouped_by_length"]
     else:
@@ -81,6 +82,8 @@ def export_run(handle: RunHandle, out_dir: Path, style: str = "trainer") -> list
     splits = _write_splits(prepared, out_dir / "data")
     template = "train_accelerate.py" if style == "accelerate" else f"train_{cfg.task}.py"
     shutil.copyfile(TEMPLATES / template, out_dir / "train.py")
+    if cfg.task == "mlm":  # the script's loss, a standalone module (torch + transformers only)
+        shutil.copyfile(Path(__file__).with_name("sparse_mlm.py"), out_dir / "sparse_mlm.py")
     run = {"exported_from": handle.run_id, "config": cfg.to_dict(),
            "checkpoint": cfg.checkpoint, "checkpoint_path": ref.location,
            "labels": prepared.label_names, "splits": splits, "precision": precision,

@@ -88,6 +88,9 @@ class Runner:
         self._logs_lock = threading.Lock()
         self.interrupted = store.mark_interrupted()
         self._watchdog: threading.Thread | None = None
+        # A seam for tests: called in the training thread as each phase begins, with the run's
+        # stop event, so a test can hold a run inside a phase instead of racing it.
+        self.phase_hook: Callable[[str, threading.Event], None] | None = None
 
     # --- control ---------------------------------------------------------------------------
     def start(self, cfg: RunConfig, owner: str | None = None) -> str:

@@ -28,13 +28,15 @@ if TYPE_CHECKING:
 _NOISE = ("_runtime", "_per_second", "model_preparation_time", "total_flos")
 
 
-def _phase(active: _Active, name: str) -> None:
+def _phase(runner: Runner, active: _Active, name: str) -> None:
     from .runner import Stopped
 
     if active.stop.is_set():
         raise Stopped()
     active.log.append("phase", phase=name)
     active.handle.update_status(phase=name)
+    if runner.phase_hook is not None:
+        runner.phase_hook(name, active.stop)
 
 
 def _clean(metrics: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -47,9 +49,9 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
 
     handle, log = active.handle, active.log
     cfg = handle.config
-    _phase(active, "loading data")
+    _phase(runner, active, "loading data")
     raw = runner.loader(cfg.data_source, cfg.dataset, cfg.dataset_config)
-    _phase(active, "preparing data")
+    _phase(runner, active, "preparing data")
     prepared = prepare(raw, cfg, max_train_rows=runner.policy.max_train_rows)
     write_json_atomic(handle.folder / "data_report.json", {
         **prepared.report.__dict__, "label_names": prepared.label_names,
@@ -57,7 +59,7 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
                     "label": prepared.label_column}})
     for warning in prepared.report.warnings:
         log.append("note", level="info", text=warning)
-    _phase(active, "loading model")
+    _phase(runner, active, "loading model")
     from transformers import set_seed
 
     set_seed(cfg.seed)  # new heads (classifier, MLM) start the same way for the same seed
@@ -70,20 +72,21 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
                           f"max length to {limit} or less.")
     if model is None:
         raise CheckpointError("The model could not be created.")
-    _phase(active, "tokenizing")
+    _phase(runner, active, "tokenizing")
     samples_per_step = cfg.batch_size
     callback = StudioCallback(active, samples_per_step, runner.policy, runner.disk_free)
     trainer, facts = build_trainer(cfg, prepared, tokenizer, model,
-                                   str(handle.checkpoints_dir), [callback])
+                                   str(handle.checkpoints_dir), [callback],
+                                   cache_dir=runner.store.root / ".cache")
     log.append("note", level="info", text=f"Precision: {facts['precision']} "
                f"({facts['precision_reason']}); length-grouped batches: "
                f"{'yes' if facts['grouped_by_length'] else 'no'}.", facts=facts)
     before: dict[str, Any] = {}
     if cfg.task == "mlm" and checkpoint is None:
-        _phase(active, "evaluating the starting model")
+        _phase(runner, active, "evaluating the starting model")
         before = {name: _evaluate(trainer, name, split)
                   for name, split in trainer.studio_eval_sets.items()}
-    _phase(active, "training")
+    _phase(runner, active, "training")
     started = time.monotonic()
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     step = trainer.state.global_step
@@ -94,8 +97,9 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
         return {"state": "stopped", "step": step, "reason": active.stop_reason,
                 "message": f"{why}Stopped at step {step}. " + (
                     f"Resume continues from {last.name}." if last else "Resume starts again.")}
-    _phase(active, "evaluating")
+    _phase(runner, active, "evaluating")
     facts["pad_fraction"] = trainer.counting.pad_fraction
+    facts["tokens_per_batch"] = trainer.counting.tokens_per_batch
     facts["steady_samples_per_s"] = callback.steady_samples_per_s()
     metrics: dict[str, Any] = {"train": {k: finite(v) for k, v in result.metrics.items()},
                                "facts": facts,
@@ -114,7 +118,7 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
                 output.predictions.argmax(-1), output.label_ids, len(prepared.label_names or []))
     if cfg.task == "classification":
         metrics["label_names"] = prepared.label_names
-    _phase(active, "saving")
+    _phase(runner, active, "saving")
     callback.ensure_disk()
     _save_final(trainer, handle.model_dir)
     write_json_atomic(handle.folder / "metrics.json", metrics)

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
-from transformers import PrinterCallback, Trainer, TrainingArguments
+from transformers import PrinterCallback, TrainingArguments
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from .config import RunConfig
-from .errors import ConfigError, DataError
+from .errors import DataError
 from .padding import make_collator, pad_multiple, should_group
+from .precision import Choice
 from .prepare import Prepared
+from .sparse_mlm import SparseMLMTrainer, sparse_mlm_loss
 
 _TOKENIZED: OrderedDict[tuple[Any, ...], Any] = OrderedDict()  # small LRU, by fingerprint
 
@@ -27,34 +30,6 @@ def device_type() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def cpu_has_fast_bf16() -> bool:
-    """AMX or AVX512-BF16: bf16 matmuls run natively (measured ~1.7-2x over fp32 here)."""
-    try:
-        from pathlib import Path
-
-        flags = Path("/proc/cpuinfo").read_text().split()
-        return "amx_bf16" in flags or "avx512_bf16" in flags
-    except OSError:
-        return False
-
-
-def resolve_precision(choice: str) -> tuple[str, str]:
-    """(precision actually used, why) for 'auto' | 'fp32' | 'bf16' | 'fp16'."""
-    import torch
-
-    cuda = torch.cuda.is_available()
-    if choice == "auto":
-        if cuda:
-            return ("bf16", "this GPU supports bf16") if torch.cuda.is_bf16_supported() else \
-                ("fp16", "this GPU has no bf16; fp16 is its fast mode")
-        if cpu_has_fast_bf16():
-            return "bf16", "this CPU computes bf16 natively (AMX/AVX512-BF16)"
-        return "fp32", "this CPU has no fast bf16"
-    if choice == "fp16" and not cuda:
-        raise ConfigError("precision", "fp16 needs a GPU. On this computer use auto, bf16 or fp32.")
-    return choice, "chosen in the settings"
 
 
 def tokenize_splits(prepared: Prepared, tokenizer: Any, cfg: RunConfig) -> Any:
@@ -109,6 +84,7 @@ class CountingCollator:
         self.inner = inner
         self.real = 0
         self.total = 0
+        self.batches = 0
 
     def __call__(self, features: list[dict[str, Any]]) -> Any:
         batch = self.inner(features)
@@ -116,7 +92,13 @@ class CountingCollator:
         if mask is not None:
             self.real += int(mask.sum())
             self.total += mask.numel()
+            self.batches += 1
         return batch
+
+    @property
+    def tokens_per_batch(self) -> float | None:
+        """Processed tokens (padding included) per training batch, on average."""
+        return round(self.total / self.batches, 1) if self.batches else None
 
     @property
     def pad_fraction(self) -> float | None:
@@ -162,6 +144,8 @@ def grouped_sampling(cfg: RunConfig, lengths: list[int]) -> bool:
 
 
 def training_arguments(cfg: RunConfig, output_dir: str, precision: str, grouped: bool) -> Any:
+    """Masked-LM evaluation keeps only the loss: the Trainer would otherwise gather every
+    batch's logits (blocks x length x vocabulary floats) that nothing reads."""
     return TrainingArguments(
         output_dir=output_dir, per_device_train_batch_size=cfg.batch_size,
         per_device_eval_batch_size=max(cfg.batch_size, 32), learning_rate=cfg.learning_rate,
@@ -173,18 +157,55 @@ def training_arguments(cfg: RunConfig, output_dir: str, precision: str, grouped:
         logging_first_step=True, logging_nan_inf_filter=False, seed=cfg.seed,
         bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=device_type() == "cpu",
         train_sampling_strategy="group_by_length" if grouped else "random",
-        report_to="none", disable_tqdm=True, dataloader_num_workers=0)
+        report_to="none", disable_tqdm=True, dataloader_num_workers=0,
+        prediction_loss_only=cfg.task == "mlm")
+
+
+def probe_batch(train: Any, lengths: list[int], collator: Any, batch_size: int) -> Any:
+    """A training batch of typical shape: the ``batch_size`` rows nearest the median length."""
+    median = sorted(lengths)[len(lengths) // 2]
+    rows = sorted(range(len(lengths)), key=lambda i: abs(lengths[i] - median))[:batch_size]
+    keep = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask", "label")
+    return collator([{k: v for k, v in train[i].items() if k in keep} for i in rows])
+
+
+def choose_precision(cfg: RunConfig, model: Any, train: Any, lengths: list[int],
+                     tokenizer: Any, cache_dir: Path | None) -> Choice:
+    """``precision: auto`` times the real model on a real batch (see ``precision.py``)."""
+    from .precision import choose
+
+    if cfg.precision != "auto" or device_type() != "cpu":
+        return choose(cfg.precision, None, None, None)
+    collator = make_collator(tokenizer, cfg.task, cfg.padding, cfg.max_length, None,
+                             cfg.mlm_probability, seed=cfg.seed)
+    batch = probe_batch(train, lengths, collator, cfg.batch_size)
+    return choose("auto", model, batch, cache_dir, loss_function(cfg.task))
+
+
+def loss_function(task: str) -> Any:
+    """The loss a training step computes, as (model, batch) -> loss, for probes and estimates."""
+    from .precision import model_loss
+
+    return (lambda model, batch: sparse_mlm_loss(model, batch)[0]) if task == "mlm" \
+        else model_loss
 
 
 def build_trainer(cfg: RunConfig, prepared: Prepared, tokenizer: Any, model: Any,
-                  output_dir: str, callbacks: list[Any]) -> tuple[Any, dict[str, Any]]:
-    """The Trainer plus facts for the run log (precision used and why, grouping, sizes)."""
+                  output_dir: str, callbacks: list[Any],
+                  cache_dir: Path | None = None) -> tuple[Any, dict[str, Any]]:
+    """The Trainer plus facts for the run log (precision used and why, grouping, sizes).
+    ``cache_dir`` keeps the precision measurement for the next run on this machine."""
     from .metrics import compute_classification_metrics
 
-    precision, why = resolve_precision(cfg.precision)
     tokenized = tokenize_splits(prepared, tokenizer, cfg)
     lengths = [len(x) for x in tokenized["train"]["input_ids"]]
     grouped = grouped_sampling(cfg, lengths)
+    choice = choose_precision(cfg, model, tokenized["train"], lengths, tokenizer, cache_dir)
+    precision = choice.precision
+    if choice.threads:
+        import torch
+
+        torch.set_num_threads(choice.threads)
     multiple = pad_multiple(device_type(), precision)
     collator = make_collator(tokenizer, cfg.task, cfg.padding, cfg.max_length, multiple,
                              cfg.mlm_probability)
@@ -203,25 +224,40 @@ def build_trainer(cfg: RunConfig, prepared: Prepared, tokenizer: Any, model: Any
     train = tokenized["train"].remove_columns(
         [c for c in ("special_tokens_mask",) if c in tokenized["train"].column_names])
     trainer = StudioTrainer(
-        lengths=lengths if grouped else None, model=model,
+        lengths=lengths if grouped else None, sparse_mlm=cfg.task == "mlm", model=model,
         args=training_arguments(cfg, output_dir, precision, grouped), train_dataset=train,
         eval_dataset=evals["validation"], processing_class=tokenizer, data_collator=collator,
         compute_metrics=compute, callbacks=callbacks)
     trainer.studio_eval_sets = evals
     trainer.remove_callback(PrinterCallback)  # disable_tqdm adds it; our events replace it
-    facts = {"precision": precision, "precision_reason": why, "grouped_by_length": grouped,
+    facts = {"precision": precision, "precision_reason": choice.reason,
+             "precision_measured": choice.measured, "threads": choice.threads,
+             "sparse_mlm_head": cfg.task == "mlm", "grouped_by_length": grouped,
              "pad_to_multiple_of": multiple, "train_rows": len(train),
+             "parameters_nonembedding": _nonembedding_parameters(model),
              "device": device_type()}
     return trainer, facts
 
 
-class StudioTrainer(Trainer):  # type: ignore[misc]
-    """Uses the token lengths computed at tokenization for length grouping; the stock Trainer
-    drops the lengths column before building its sampler and would re-measure every row."""
+def _nonembedding_parameters(model: Any) -> int | None:
+    """What the Trainer's FLOP count (6 x parameters x tokens) multiplies by."""
+    count = getattr(model, "num_parameters", None)
+    return int(count(exclude_embeddings=True)) if callable(count) else None
 
-    def __init__(self, *args: Any, lengths: list[int] | None = None, **kwargs: Any) -> None:
+
+class StudioTrainer(SparseMLMTrainer):
+    """Uses the token lengths computed at tokenization for length grouping (the stock Trainer
+    drops the lengths column before building its sampler and would re-measure every row), and
+    for masked-LM the sparse head's loss (``sparse_mlm.py``: only masked positions reach the
+    vocabulary projection)."""
+
+    def __init__(self, *args: Any, lengths: list[int] | None = None, sparse_mlm: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.studio_lengths = lengths
+        self.sparse_mlm = sparse_mlm
+        if not sparse_mlm:
+            self.loss_is_scaled_for_ga = None  # the Trainer's own rule for its own loss
         self.studio_eval_sets: dict[str, Any] = {}
         self.counting = CountingCollator(self.data_collator)
 

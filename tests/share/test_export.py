@@ -101,3 +101,28 @@ def test_the_accelerate_loop_export_trains_too(finished, tmp_path):
     folder = exports["accelerate"][0]
     result = run_script([sys.executable, "train.py"], folder, outside_env(tmp_path))
     assert result["split"] == "test" and result["accuracy"] >= 0.7
+
+
+def test_the_masked_lm_export_trains_with_the_sparse_head_and_saves_a_fill_mask_model(
+        tiny_dir, tmp_path):
+    """The MLM script imports ``sparse_mlm.py`` from its own folder: it must be there, run
+    without the studio, lower perplexity, and save a model that ``fill-mask`` loads."""
+    root = tmp_path / "runs"
+    studio = Studio(root=root)
+    run_id = studio.start(RunConfig(task="mlm", dataset="corpus", checkpoint=f"local:{tiny_dir}",
+                                    max_steps=20, batch_size=8, max_length=64,
+                                    learning_rate=1e-3, precision="fp32"))
+    assert wait_for_state(studio, run_id, ("finished",), timeout=600) == "finished"
+    out = tmp_path / "export-mlm"
+    result = subprocess.run([sys.executable, "-m", "engine.export", str(root / run_id), str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (out / "sparse_mlm.py").exists()
+    metrics = run_script([sys.executable, "train.py"], out, outside_env(tmp_path))
+    before = studio.run(run_id).metrics()["test_before"]["perplexity"]
+    assert metrics["split"] == "test" and metrics["perplexity"] < before, (metrics, before)
+    probe = ("from transformers import pipeline; f = pipeline('fill-mask', model='output/model', "
+             "device='cpu'); print(len(f('the garden [MASK] green')))")
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=out, env=outside_env(tmp_path),
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0 and shown.stdout.strip().splitlines()[-1] == "5", shown.stderr
