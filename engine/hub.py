@@ -144,10 +144,11 @@ class DatasetOverview:
 
 def dataset_overview(repo_id: str, config: str | None = None) -> DatasetOverview:
     """Configurations, splits with row counts and sizes, without downloading the data."""
-    import datasets
 
     repo_id = validate_repo_id(repo_id)
-    ensure_reachable()
+    ensure_reachable()  # first: the imports below take a second when cold
+    import datasets
+
     try:
         configs = datasets.get_dataset_config_names(repo_id, token=visitor_token())
         if config is None and len(configs) > 1 and "default" not in configs:
@@ -163,10 +164,10 @@ def dataset_overview(repo_id: str, config: str | None = None) -> DatasetOverview
 
 def preview_rows(repo_id: str, config: str | None, split: str, n: int = 10) -> list[dict[str, Any]]:
     """The first ``n`` rows by streaming: reads a little of one file, not the whole dataset."""
+    repo_id = validate_repo_id(repo_id)
+    ensure_reachable()  # first: the imports below take a second when cold
     import datasets
 
-    repo_id = validate_repo_id(repo_id)
-    ensure_reachable()
     try:
         stream = datasets.load_dataset(repo_id, config, split=split, streaming=True,
                                        token=visitor_token())
@@ -177,12 +178,12 @@ def preview_rows(repo_id: str, config: str | None, split: str, n: int = 10) -> l
 
 def load_dataset_splits(repo_id: str, config: str | None = None) -> Any:
     """Download and load all splits (the loader seam for ``data_source='hub'``)."""
+    repo_id = validate_repo_id(repo_id)
+    ensure_reachable()  # first: the imports below take a second when cold
     import datasets
 
     from .data import RawData
 
-    repo_id = validate_repo_id(repo_id)
-    ensure_reachable()
     try:
         splits = datasets.load_dataset(repo_id, config, token=visitor_token())
     except Exception as exc:  # noqa: BLE001
@@ -192,10 +193,10 @@ def load_dataset_splits(repo_id: str, config: str | None = None) -> Any:
 
 def check_model_repo(repo_id: str, token: str | None = None) -> dict[str, Any]:
     """Refuse custom-code, pickle-only or oversized model repos before any download."""
+    repo_id = validate_repo_id(repo_id, "model")
+    ensure_reachable()  # first: the imports below take a second when cold
     from huggingface_hub import HfApi
 
-    repo_id = validate_repo_id(repo_id, "model")
-    ensure_reachable()
     try:
         api = HfApi(token=token or visitor_token())
         info = api.model_info(repo_id, files_metadata=True)
@@ -228,9 +229,9 @@ def check_model_repo(repo_id: str, token: str | None = None) -> dict[str, Any]:
 
 def search(kind: str, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Hub search for the pickers; text-classification / fill-mask results come first."""
+    ensure_reachable()  # first: the imports below take a second when cold
     from huggingface_hub import HfApi
 
-    ensure_reachable()
     api = HfApi(token=visitor_token())
     try:
         if kind == "dataset":

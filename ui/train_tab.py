@@ -51,7 +51,7 @@ def build(form: Form) -> TrainTab:
     with gr.Row():
         for name in ("batch_size", "learning_rate", "epochs"):
             form.field(name)
-    with gr.Accordion(t("train.more"), open=False):
+    with gr.Accordion(t("train.more"), open=False, elem_id="train-more"):
         with gr.Row():
             for name in ("max_steps", "warmup_ratio", "weight_decay", "mlm_probability"):
                 form.field(name)

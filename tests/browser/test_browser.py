@@ -20,11 +20,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_for_run
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 pytestmark = pytest.mark.browser
+MAX_STEPS = 60  # enough for the sentiment sample to say "positive" for a clearly happy review
 
 
 def _need_browser() -> None:
@@ -32,6 +35,21 @@ def _need_browser() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail("Debian chromium is not installed (/usr/bin/chromium); CI must have it")
         pytest.skip("no /usr/bin/chromium here")
+
+
+class Server(str):
+    """The app's address (a ``str``), with the runs folder it writes to."""
+
+    def __new__(cls, url: str, runs: Path) -> Server:
+        self = super().__new__(cls, url)
+        self.runs = runs
+        return self
+
+
+def run_folder(runs: Path, name: str) -> Path | None:
+    """The newest run folder of the run named ``name`` (its id starts with the name)."""
+    found = sorted(runs.glob(f"{name}*/events.jsonl"), key=lambda p: p.stat().st_mtime)
+    return found[-1].parent if found else None
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +75,7 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("the app did not start: " + proc.communicate()[0][-2000:])
-    yield url
+    yield Server(url, runs)
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -121,8 +139,10 @@ def run_flow(browser, url: str, locale: str, shots: Path, words: dict[str, str])
     assert re.search(r"\[16, \d+\]", page.locator("#batch-note").inner_text())
     page.screenshot(path=str(shots / f"2-model-{locale}.png"), full_page=True)
 
-    tab(page, 2)  # Train
+    tab(page, 2)  # Train: capped by steps, so a slow CPU finishes as surely as a fast one
     page.locator("#field-epochs input").fill("6")
+    page.locator("#train-more").get_by_role("button").first.click()
+    page.locator("#field-max_steps input").fill(str(MAX_STEPS))
     page.locator("#field-output_name input").fill(f"browser-{locale.lower()}")
     page.locator("#start").click()
     name = f"browser-{locale.lower()}"
@@ -138,7 +158,8 @@ def run_flow(browser, url: str, locale: str, shots: Path, words: dict[str, str])
     assert f"browser-{locale.lower()}" in page.locator("#run-status").inner_text()
     assert wait_for(lambda: loss_points(page) >= before, 30), "history lost after reload"
     status = page.locator("#run-status")
-    assert wait_for(lambda: words["finished"] in status.inner_text(), 240), status.inner_text()
+    assert wait_for_run(lambda: words["finished"] in status.inner_text(),
+                        lambda: run_folder(url.runs, name)), status.inner_text()
     page.screenshot(path=str(shots / f"4-train-done-{locale}.png"), full_page=True)
 
     tab(page, 3)  # Try it

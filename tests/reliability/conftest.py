@@ -51,5 +51,15 @@ def wait_for_step(studio, run_id: str, step: int, timeout: float = 120) -> None:
     raise AssertionError(f"{run_id} never reached step {step}")
 
 
+def wait_for_phase(studio, run_id: str, phase: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        event = studio.runner.log_of(run_id).latest.get("phase")
+        if event and event.data["phase"] == phase:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{run_id} never reached the {phase!r} phase")
+
+
 def run_folders(root: Path) -> set[str]:
     return {p.name for p in root.iterdir() if (p / "run_config.json").is_file()}

@@ -5,7 +5,6 @@ the web server) is in test_surface.py."""
 from __future__ import annotations
 
 import json
-import time
 
 import pandas as pd
 import pytest
@@ -178,16 +177,15 @@ def test_case_12b_a_missing_split_lists_the_available_ones(studio):
         studio.prepared(RunConfig(eval_split="dev"))
 
 
-def test_case_13_a_million_character_cell_is_cut_and_stays_fast(studio, tmp_path):
+def test_case_13_a_million_character_cell_is_cut_before_tokenizing(studio, tmp_path):
+    """How long this takes is measured in ``bench/error_latency.py``."""
     data = tmp_path / "huge.jsonl"
     rows = [{"text": "word " * 200_000, "label": "a"}] + [
         {"text": f"short {i}", "label": "ab"[i % 2]} for i in range(30)]
     data.write_text("\n".join(json.dumps(r) for r in rows))
-    started = time.monotonic()
     cfg = file_cfg(data, checkpoint="builtin:minilm-l6")
     prepared = studio.prepared(cfg)
     stats = studio.length_stats(cfg)
-    assert time.monotonic() - started < 30
     assert max(len(t) for split in ("train", "validation")
                for t in prepared.splits[split]["text"]) <= 20_000
     assert any("cut to 20,000 characters" in w for w in prepared.report.warnings)

@@ -21,7 +21,7 @@ from engine.policy import Policy
 from engine.runs import COMPLETE_MARKER, RunStore
 from engine.studio import Studio
 from tests.fakehub import child
-from tests.reliability.conftest import wait_for_state, wait_for_step
+from tests.reliability.conftest import wait_for_phase, wait_for_state, wait_for_step
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,29 +130,17 @@ def test_case_34_stop_while_data_loads_or_during_a_step(runs_dir, tiny_cfg):
 
 
 def test_case_34a_stop_while_tokenizing(runs_dir, tiny_cfg):
+    """The run is held inside the tokenizing phase (the runner's phase seam) until Stop is
+    pressed, so the stop lands there every time, however fast the machine."""
     studio = Studio(root=runs_dir)
-
-    def watcher(run_id: str) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            phase = studio.runner.log_of(run_id).latest.get("phase")
-            if phase and phase.data["phase"] == "tokenizing":
-                studio.stop(run_id)
-                return
-            time.sleep(0.001)
-
-    def big_loader(source, dataset, config):
-        raw = load_raw(source, dataset, config)
-        from datasets import concatenate_datasets
-
-        raw.splits["train"] = concatenate_datasets([raw.splits["train"]] * 40)
-        return raw
-
-    studio.runner.loader = big_loader
-    run_id = studio.start(tiny_cfg(max_rows=None))
-    threading.Thread(target=watcher, args=(run_id,), daemon=True).start()
+    studio.runner.phase_hook = lambda phase, stop: stop.wait() if phase == "tokenizing" else None
+    run_id = studio.start(tiny_cfg())
+    wait_for_phase(studio, run_id, "tokenizing")
+    assert studio.stop(run_id)
     assert wait_for_state(studio, run_id, ("stopped",)) == "stopped"
-    assert not any(e.kind == "progress" for e in studio.events_since(run_id))
+    events = studio.events_since(run_id)
+    assert not any(e.kind == "progress" for e in events)
+    assert events[-1].data["message"] == "Stopped before training began."
 
 
 def test_case_34b_stop_during_evaluation_skips_the_rest_of_it(runs_dir, tiny_cfg):
