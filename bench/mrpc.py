@@ -45,8 +45,9 @@ def _write(folder: Path, splits: dict[str, list[dict[str, object]]]) -> Path:
 
 
 def prepare(out: Path, seed: int = 42) -> dict[str, object]:
-    """Write ``out/full`` (train/validation/test) and ``out/throughput`` (train + a small
-    validation split, so the engine's end-of-run scoring stays short). Returns a description."""
+    """Write ``out/full`` (train/validation/test), ``out/throughput`` (train + a small
+    validation split, so the engine's end-of-run scoring stays short) and ``out/mlm`` (the
+    training sentences as a text corpus, for masked-LM). Returns a description."""
     if (RAW / "msr_paraphrase_train.txt").is_file():
         train = _read_raw(RAW / "msr_paraphrase_train.txt")
         test = _read_raw(RAW / "msr_paraphrase_test.txt")
@@ -66,6 +67,9 @@ def prepare(out: Path, seed: int = 42) -> dict[str, object]:
     train_rows = [r for r in train if id(r) not in held]
     _write(out / "full", {"train": train_rows, "validation": validation, "test": test})
     _write(out / "throughput", {"train": train_rows, "validation": validation[:64]})
+    sentences = [{"text": str(r[key])} for r in train_rows for key in ("sentence1", "sentence2")]
+    held = [{"text": str(r[key])} for r in validation[:32] for key in ("sentence1", "sentence2")]
+    _write(out / "mlm", {"train": sentences, "validation": held})
     return {"source": source, "train": len(train_rows), "validation": len(validation),
             "test": len(test), "full": str(out / "full"),
-            "throughput": str(out / "throughput")}
+            "throughput": str(out / "throughput"), "mlm": str(out / "mlm")}

@@ -9,7 +9,17 @@ so drifts in machine speed hit every arm alike; results are medians, compared as
 * ``seed``: ``bench/seed_recipe.py``, fp32, the course code;
 * ``engine_as_seed``: the engine with the seed's settings (fp32, random order, dynamic padding);
 * ``engine_defaults``: the engine with its default speed settings (precision and batching auto);
-* ``engine_static``: ``engine_as_seed`` but padding every text to max_length.
+* ``engine_static``: ``engine_as_seed`` but padding every text to max_length;
+* ``mlm_seed`` / ``mlm_engine``: masked-LM on the MRPC sentences as a text corpus, the course's
+  recipe (``bench/seed_mlm.py``: fp32, full vocabulary head) against the engine's masked-LM
+  defaults (precision auto, sparse head), same checkpoint, blocks, batch and steps.
+
+The result also records the CPU (``cpu``: model, AMX / AVX512-BF16 / AVX2, threads, and any
+``ONEDNN_MAX_CPU_ISA`` / ``ATEN_CPU_CAPABILITY`` in force) and ``gemm_fraction``: the training
+FLOP rate of the defaults arm (6 x non-embedding parameters x processed tokens per second,
+steady) over the GEMM rate this CPU reaches at the model's shapes in the precision the arm
+used (``bench/gemm.py``). ``errors`` times how fast an unreachable Hub, offline mode and a
+huge cell are reported (``bench/error_latency.py``).
 
 All arms: same checkpoint (built-in MiniLM-L6), data, batch size, learning rate, warm-up, weight
 decay, seed and step count. Speed is measured twice per run: steady-state samples/s from the end
@@ -69,10 +79,13 @@ def engine_arm(work: Path, data: str, steps: int | None, speed: dict[str, Any],
                          _env(work))
     metrics = summary["metrics"]
     test = metrics.get("test", metrics.get("validation", {}))
+    facts = metrics["facts"]
     return {"samples_per_s": metrics["train"]["train_samples_per_second"],
-            "steady_samples_per_s": metrics["facts"]["steady_samples_per_s"],
-            "pad_fraction": metrics["facts"]["pad_fraction"],
-            "precision": metrics["facts"]["precision"],
+            "steady_samples_per_s": facts["steady_samples_per_s"],
+            "pad_fraction": facts["pad_fraction"],
+            "precision": facts["precision"], "precision_reason": facts["precision_reason"],
+            "tokens_per_batch": facts.get("tokens_per_batch"),
+            "parameters_nonembedding": facts.get("parameters_nonembedding"),
             "grouped": metrics["facts"]["grouped_by_length"],
             "peak_rss_mb": summary["peak_rss_mb"], "accuracy": test.get("accuracy")}
 
@@ -92,6 +105,38 @@ def seed_arm(work: Path, data: str, steps: int | None, evaluate: bool = False,
     result = _last_json(cmd, _env(work))
     result["accuracy"] = result.get("test_accuracy")
     return result
+
+
+def mlm_seed_arm(work: Path, data: str, steps: int) -> dict[str, Any]:
+    from engine.models import builtin_path
+
+    return _last_json([sys.executable, "bench/seed_mlm.py", "--data", data, "--checkpoint",
+                       str(builtin_path("minilm-l6")), "--batch-size", str(HYPER["batch_size"]),
+                       "--learning-rate", str(HYPER["learning_rate"]), "--max-steps", str(steps),
+                       "--output-dir", str(work / "seed-mlm")], _env(work))
+
+
+def mlm_engine_arm(work: Path, data: str, steps: int) -> dict[str, Any]:
+    return engine_arm(work, data, steps, {"task": "mlm", "max_length": 128})
+
+
+def training_flops(arm: dict[str, Any]) -> float:
+    """The Trainer's FLOP convention: 6 x non-embedding parameters x processed tokens."""
+    batches_per_s = arm["steady_samples_per_s"] / HYPER["batch_size"]
+    return 6.0 * arm["parameters_nonembedding"] * arm["tokens_per_batch"] * batches_per_s
+
+
+def gemm_fraction(defaults_runs: list[dict[str, Any]]) -> dict[str, Any]:
+    from bench.gemm import gemm_rates
+    from engine.models import builtin_path
+
+    tokens = int(statistics.median(r["tokens_per_batch"] for r in defaults_runs))
+    rates = gemm_rates(str(builtin_path("minilm-l6")), tokens)
+    precision = defaults_runs[0]["precision"]
+    flops = statistics.median(training_flops(r) for r in defaults_runs)
+    return {"gemm_fraction": flops / 1e9 / rates[f"{precision}_gflops"],
+            "gemm": {**rates, "training_gflops": round(flops / 1e9, 1),
+                     "precision": precision}}
 
 
 def throughput(work: Path, data: str, rounds: int, steps: int) -> dict[str, Any]:
@@ -154,6 +199,29 @@ def accuracy(work: Path, data: str, quick: bool, seeds: list[int]) -> dict[str, 
             "peak_rss_mb_accuracy_run": max(p["engine_peak_rss_mb"] for p in pairs)}
 
 
+def mlm_throughput(work: Path, data: str, rounds: int, steps: int) -> dict[str, Any]:
+    runs: dict[str, list[dict[str, Any]]] = {"mlm_seed": [], "mlm_engine": []}
+    for round_ in range(rounds):
+        runs["mlm_seed"].append(mlm_seed_arm(work, data, steps))
+        runs["mlm_engine"].append(mlm_engine_arm(work, data, steps))
+        print(f"round {round_ + 1}/{rounds} mlm: seed "
+              f"{runs['mlm_seed'][-1]['steady_samples_per_s']:.2f}, engine "
+              f"{runs['mlm_engine'][-1]['steady_samples_per_s']:.2f} samples/s steady",
+              file=sys.stderr)
+
+    def median(arm: str, key: str = "steady_samples_per_s") -> float:
+        return statistics.median(r[key] for r in runs[arm])
+
+    return {"mlm_vs_seed": median("mlm_engine") / median("mlm_seed"),
+            "mlm_end_to_end": round(median("mlm_engine", "samples_per_s")
+                                    / median("mlm_seed", "samples_per_s"), 3),
+            "mlm_median_samples_per_s": {a: round(median(a), 2) for a in runs},
+            "mlm_precision": runs["mlm_engine"][0]["precision"]}
+
+
+PARTS = ("speed", "mlm", "accuracy", "errors", "ui")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -163,9 +231,10 @@ def main() -> None:
     parser.add_argument("--seeds", default=None,
                         help="comma-separated seeds for the accuracy pairs "
                         "(default: 42 quick, 42,43,44 full)")
-    parser.add_argument("--only", choices=("accuracy",), default=None,
-                        help="run one part alone (its keys only)")
+    parser.add_argument("--only", choices=PARTS, action="append", default=None,
+                        help="run only these parts (repeatable; their keys only)")
     args = parser.parse_args()
+    parts = set(args.only or PARTS) - ({"ui"} if args.skip_ui else set())
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="fts-bench-"))
     data = prepare(work / "data")
@@ -174,16 +243,33 @@ def main() -> None:
     rounds, steps = (3, 40) if args.quick else (5, 80)
     seeds = ([int(s) for s in args.seeds.split(",")] if args.seeds else
              [42] if args.quick else [42, 43, 44])
+    from engine.precision import cpu_facts
+
     result: dict[str, Any] = {"mode": "quick" if args.quick else "full",
-                              "data": data["source"]}
-    if args.only is None:
+                              "data": data["source"], "cpu": cpu_facts()}
+
+    def checkpoint() -> None:  # a later crash loses nothing
+        print("so far: " + json.dumps(result), file=sys.stderr)
+
+    if "speed" in parts:
         speed = throughput(work, str(data["throughput"]), rounds, steps)
         (work / "runs.json").write_text(json.dumps(speed["runs"], indent=1))
         result.update({k: v for k, v in speed.items() if k != "runs"})
-        print("so far: " + json.dumps(result), file=sys.stderr)  # a later crash loses nothing
-    result.update(accuracy(work, str(data["full"]), args.quick, seeds))
-    print("so far: " + json.dumps(result), file=sys.stderr)
-    if not args.skip_ui and args.only is None:
+        result.update(gemm_fraction(speed["runs"]["engine_defaults"]))
+        result["precision_reason"] = speed["runs"]["engine_defaults"][0]["precision_reason"]
+        checkpoint()
+    if "mlm" in parts:
+        result.update(mlm_throughput(work, str(data["mlm"]), rounds, 12 if args.quick else 30))
+        checkpoint()
+    if "accuracy" in parts:
+        result.update(accuracy(work, str(data["full"]), args.quick, seeds))
+        checkpoint()
+    if "errors" in parts:  # bench/error_latency.py: how fast bad news arrives
+        from bench.error_latency import measure as error_latency
+
+        result.update(error_latency())
+        checkpoint()
+    if "ui" in parts:
         from bench.ui_probe import measure
 
         result.update(measure(work, str(data["full"]), quick=args.quick))
