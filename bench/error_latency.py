@@ -21,11 +21,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 HUB_CALLS = """
 import json, sys, time
@@ -67,23 +67,6 @@ def _child(code: str, env: dict[str, str], *args: str) -> Any:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _silent_server() -> tuple[socket.socket, list[socket.socket]]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    return server, held
-
-
 def measure(tries: int = 3) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="fts-latency-"))
     base = {**os.environ, "HF_HOME": str(work / "hf"), "FTS_RUNS_DIR": str(work / "runs")}
@@ -91,7 +74,9 @@ def measure(tries: int = 3) -> dict[str, Any]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         refused = sock.getsockname()[1]
-    server, held = _silent_server()
+    from tests.hubserver import silent_server  # the same hanging Hub the tests use
+
+    server, held = silent_server()
     arms = {"refused": {**online, "HF_ENDPOINT": f"http://127.0.0.1:{refused}"},
             "silent": {**online, "HF_ENDPOINT": f"http://127.0.0.1:{server.getsockname()[1]}"},
             "offline": {**base, "HF_HUB_OFFLINE": "1"}}

@@ -471,3 +471,22 @@ class FakeHub:
             data = fh.read(end - start + 1)
         headers.update({"Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(len(data))})
         self._send(h, 206, data, headers)
+
+
+def silent_server() -> tuple[socket.socket, list[socket.socket]]:
+    """A server that accepts connections and never answers (a Hub that hangs): the listening
+    socket, to close when done, and the accepted connections, kept open, to count."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server, held

@@ -140,22 +140,9 @@ def test_an_unreachable_hub_is_probed_once_then_reported_from_the_cache(tmp_path
     """A Hub that accepts connections and never answers: the first call waits for the probe's
     own timeout, and every later call answers from the cache without connecting again. (How
     long the first call takes is measured in ``bench/error_latency.py``, not asserted here.)"""
-    import socket
-    import threading
+    from tests.hubserver import silent_server
 
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    accepted: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                accepted.append(server.accept()[0])  # kept open, never answered
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
+    server, accepted = silent_server()
     try:
         result = child(f"http://127.0.0.1:{server.getsockname()[1]}", tmp_path, """
             import json
