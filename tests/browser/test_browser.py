@@ -124,6 +124,20 @@ def wait_for(predicate, timeout: float, every: float = 0.25):
     return predicate()
 
 
+def text(page, selector: str) -> str:
+    """The element's text, or "" while the page is still busy drawing it (a slow CPU)."""
+    try:
+        return page.locator(selector).inner_text(timeout=5_000)
+    except Exception:  # playwright's TimeoutError: not there yet; the caller keeps waiting
+        return ""
+
+
+def set_number(page, selector: str, value: int) -> None:
+    """Type a number and read it back, retyping until the page holds it."""
+    field = page.locator(selector)
+    assert wait_for(lambda: field.fill(str(value)) or field.input_value() == str(value), 60)
+
+
 def run_flow(browser, url: str, locale: str, shots: Path, words: dict[str, str]) -> None:
     page = open_page(browser, url, locale)
     page.screenshot(path=str(shots / f"1-data-{locale}.png"), full_page=True)
@@ -142,48 +156,49 @@ def run_flow(browser, url: str, locale: str, shots: Path, words: dict[str, str])
     tab(page, 2)  # Train: capped by steps, so a slow CPU finishes as surely as a fast one
     page.locator("#field-epochs input").fill("6")
     page.locator("#train-more").get_by_role("button").first.click()
-    page.locator("#field-max_steps input").fill(str(MAX_STEPS))
+    set_number(page, "#field-max_steps input", MAX_STEPS)
     page.locator("#field-output_name input").fill(f"browser-{locale.lower()}")
+    assert page.locator("#field-max_steps input").input_value() == str(MAX_STEPS)
     page.locator("#start").click()
     name = f"browser-{locale.lower()}"
-    assert wait_for(lambda: name in page.locator("#run-status").inner_text(), 30)
-    assert wait_for(lambda: loss_points(page) >= 2, 120), "no loss points appeared"
+    assert wait_for(lambda: name in text(page, "#run-status"), 300)
+    assert str(MAX_STEPS) in text(page, "#run-status"), text(page, "#run-status")  # capped
+    assert wait_for(lambda: loss_points(page) >= 2, 600), "no loss points appeared"
     before = loss_points(page)
-    assert wait_for(lambda: loss_points(page) > before, 60), "the chart did not gain points"
+    assert wait_for(lambda: loss_points(page) > before, 300), "the chart did not gain points"
     page.screenshot(path=str(shots / f"3-train-running-{locale}.png"), full_page=True)
 
     page.reload()  # re-attach: the run and its history come back
     page.locator("#data-summary").filter(has_text="✅").wait_for(timeout=60_000)
     tab(page, 2)
-    assert f"browser-{locale.lower()}" in page.locator("#run-status").inner_text()
-    assert wait_for(lambda: loss_points(page) >= before, 30), "history lost after reload"
+    assert wait_for(lambda: name in text(page, "#run-status"), 120)
+    assert wait_for(lambda: loss_points(page) >= before, 120), "history lost after reload"
     status = page.locator("#run-status")
-    assert wait_for_run(lambda: words["finished"] in status.inner_text(),
+    assert wait_for_run(lambda: words["finished"] in text(page, "#run-status"),
                         lambda: run_folder(url.runs, name)), status.inner_text()
     page.screenshot(path=str(shots / f"4-train-done-{locale}.png"), full_page=True)
 
     tab(page, 3)  # Try it
     assert wait_for(lambda: f"browser-{locale.lower()}" in page.locator("#try-run input")
-                    .input_value(), 30)
+                    .input_value(), 120)
     page.locator("#try-text textarea").fill("I absolutely loved this film, what a joy.")
     page.locator("#classify").click()
     verdict = page.locator("#try-model")
-    assert wait_for(lambda: "positive" in verdict.inner_text(), 60), verdict.inner_text()
+    assert wait_for(lambda: "positive" in verdict.inner_text(), 300), verdict.inner_text()
     assert "negative" in page.locator("#try-base").inner_text()  # the base is shown too
     page.screenshot(path=str(shots / f"5-try-{locale}.png"), full_page=True)
     tab(page, 4)
-    page.wait_for_timeout(800)
-    assert f"browser-{locale.lower()}" in page.locator("#runs-table").inner_text()
+    assert wait_for(lambda: name in text(page, "#runs-table"), 120), text(page, "#runs-table")
     page.screenshot(path=str(shots / f"6-runs-{locale}.png"), full_page=True)
 
     tab(page, 5)  # Share: the model card of the finished run, and a standalone export
-    assert wait_for(lambda: name in page.locator("#share-run input").input_value(), 30)
+    assert wait_for(lambda: name in page.locator("#share-run input").input_value(), 120)
     page.locator("#card-box").get_by_role("button").first.click()
     card = page.locator("#card-preview")
-    assert wait_for(lambda: "pipeline(" in card.inner_text(), 30), card.inner_text()
+    assert wait_for(lambda: "pipeline(" in card.inner_text(), 120), card.inner_text()
     page.locator("#export").click()
     script = page.locator("#share-script")
-    assert wait_for(lambda: "DataCollatorWithPadding" in script.inner_text(), 60)
+    assert wait_for(lambda: "DataCollatorWithPadding" in script.inner_text(), 300)
     page.screenshot(path=str(shots / f"7-share-{locale}.png"), full_page=True)
     page.context.close()
 
