@@ -35,7 +35,7 @@ def build_app(studio: Any = None) -> gr.Blocks:
                 train = train_tab.build(form)
             with gr.Tab(t("tab.try"), id="try"):
                 trial = try_tab.build(studio)
-            with gr.Tab(t("tab.runs"), id="runs"):
+            with gr.Tab(t("tab.runs"), id="runs") as runs_item:
                 runs = runs_tab.build(studio)
             with gr.Tab(t("tab.share"), id="share"):
                 share = share_tab.build(studio)
@@ -44,7 +44,7 @@ def build_app(studio: Any = None) -> gr.Blocks:
         model_tab.wire(demo, model, form, studio, data.version, owner)
         attach = train_tab.wire(demo, train, form, studio, owner)
         try_tab.wire(demo, trial, studio, train.runs_version, owner)
-        runs_tab.wire(runs, studio, train, attach, owner)
+        runs_tab.wire(runs, studio, train, attach, owner, runs_item)
         share_tab.wire(share, studio, train.runs_version, owner)
 
         def on_tab(evt: gr.SelectData) -> bool:
