@@ -51,7 +51,8 @@ def main() -> None:
         ("builtin", "corpus" if args.task == "mlm" else "sentiment")
     cfg = RunConfig(task=args.task, data_source=source[0], dataset=source[1],
                     precision=args.precision, max_steps=WARMUP + args.steps,
-                    logging_steps=1000, eval_strategy="no", save_strategy="no")
+                    logging_steps=1000, eval_strategy="steps", eval_steps=100_000,
+                    save_strategy="steps", save_steps=100_000)
     work = Path(tempfile.mkdtemp(prefix="fts-profile-"))
     prepared = prepare(load_raw(cfg.data_source, cfg.dataset, cfg.dataset_config), cfg)
     ref = resolve(cfg.checkpoint, work)
@@ -64,7 +65,7 @@ def main() -> None:
 
         def on_step_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             if state.global_step == WARMUP:
-                self.prof = profile(activities=[ProfilerActivity.CPU])
+                self.prof = profile(activities=[ProfilerActivity.CPU], record_shapes=True)
                 self.prof.__enter__()
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
@@ -81,6 +82,12 @@ def main() -> None:
     rows = sorted(events, key=lambda e: e.self_cpu_time_total, reverse=True)[:args.top]
     for e in rows:
         print(f"{e.self_cpu_time_total / total:7.1%}  {e.count:6d}  {e.key}", file=sys.stderr)
+    for op in ("aten::fill_", "aten::copy_"):  # which tensors the biggest non-GEMM ops touch
+        by_shape = sorted((e for e in probe.prof.key_averages(group_by_input_shape=True)
+                           if e.key == op), key=lambda e: e.self_cpu_time_total, reverse=True)
+        for e in by_shape[:3]:
+            print(f"{e.self_cpu_time_total / total:7.1%}  {e.count:6d}  {op} {e.input_shapes}",
+                  file=sys.stderr)
     print(json.dumps({"precision": facts["precision"], "steps": args.steps,
                       "ms_per_step": round(total / 1000 / args.steps, 1),
                       "gemm_share": round(gemm / total, 3),
