@@ -81,7 +81,8 @@ def wire(tab: RunsTab, studio: Any, train: Any, attach: Any, owner: Any, shown: 
     """``attach`` (from the Train tab) shows or resumes a run there; ``owner`` is the page's id
     (public mode lists and controls only the visitor's own runs). The list is read again each
     time the tab is ``shown``: states change while it is hidden (a run finishes, another page
-    starts one), and an update sent to a hidden tab can be missed on a slow machine."""
+    starts one), and on one slow core the table was seen to stay empty after the finished-run
+    refresh."""
     def lists(stored: str | None, request: gr.Request) -> list[Any]:
         mine = owner_of(stored, request)
         names = [h.run_id for h in studio.runs(mine)]
@@ -115,10 +116,10 @@ def wire(tab: RunsTab, studio: Any, train: Any, attach: Any, owner: Any, shown: 
         return compare({n: studio.events_since(n, 0) for n in names}, task, lang)
 
     lists_out = [tab.table, tab.pick, tab.chosen]
-    tab.refresh.click(guarded(lists), owner, lists_out, api_name="list_runs")
-    train.runs_version.change(guarded(lists), owner, lists_out, api_visibility="private")
-    shown.select(guarded(lists), owner, lists_out, api_visibility="private",
-                 show_progress="hidden")
+    relist = guarded(lists)
+    tab.refresh.click(relist, owner, lists_out, api_name="list_runs")
+    train.runs_version.change(relist, owner, lists_out, api_visibility="private")
+    shown.select(relist, owner, lists_out, api_visibility="private", show_progress="hidden")
     tab.pick.change(on_pick, [tab.pick, owner], tab.details, api_name="run_details")
     tab.delete.click(on_delete, [tab.pick, tab.confirm, owner],
                      [*lists_out, tab.details, tab.confirm], api_name="delete_run")
