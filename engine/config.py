@@ -101,6 +101,12 @@ class RunConfig:
         "Precision", "auto: bf16 where this computer runs it fast (modern CPUs and GPUs), "
         "fp16 on older GPUs, fp32 otherwise.", group="speed",
         choices=("auto", "fp32", "bf16", "fp16"), advanced=True))
+    word_embeddings: str = field(default="auto", metadata=_meta(
+        "Word embeddings", "freeze: keep the pretrained vocabulary table (about 30,000 rows) "
+        "as it is and train the rest; each step skips the largest gradient and update (about "
+        "1.2x faster on a CPU, accuracy about the same). train: update it too. auto: freeze "
+        "for classification, train for masked-LM (which must learn your words).",
+        group="speed", choices=("auto", "train", "freeze"), advanced=True))
     # --- optimisation --------------------------------------------------------------------
     batch_size: int = field(default=16, metadata=_meta(
         "Batch size", "Texts per training step. Larger uses more memory.", group="train",

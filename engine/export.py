@@ -88,6 +88,7 @@ def export_run(handle: RunHandle, out_dir: Path, style: str = "trainer") -> list
            "checkpoint": cfg.checkpoint, "checkpoint_path": ref.location,
            "labels": prepared.label_names, "splits": splits, "precision": precision,
            "grouped_by_length": grouped,
+           "freeze_word_embeddings": facts.get("word_embeddings_frozen", False),
            "pad_to_multiple_of": facts.get("pad_to_multiple_of",
                                            pad_multiple(device_type(), precision)),
            "studio_metrics": {k: v for k, v in handle.metrics().items()

@@ -80,7 +80,8 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
                                    cache_dir=runner.store.root / ".cache")
     log.append("note", level="info", text=f"Precision: {facts['precision']} "
                f"({facts['precision_reason']}); length-grouped batches: "
-               f"{'yes' if facts['grouped_by_length'] else 'no'}.", facts=facts)
+               f"{'yes' if facts['grouped_by_length'] else 'no'}; word embeddings: "
+               f"{'frozen' if facts['word_embeddings_frozen'] else 'trained'}.", facts=facts)
     before: dict[str, Any] = {}
     if cfg.task == "mlm" and checkpoint is None:
         _phase(runner, active, "evaluating the starting model")

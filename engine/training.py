@@ -143,6 +143,15 @@ def grouped_sampling(cfg: RunConfig, lengths: list[int]) -> bool:
     return should_group(lengths, cfg.batch_size, cfg.max_length, cfg.seed)
 
 
+def freezes_word_embeddings(cfg: RunConfig) -> bool:
+    """Why freeze by default for classification: a batch touches a few hundred of the 30,522
+    vocabulary rows, yet a dense step zeroes, fills and AdamW-updates all of them (8% + 3% of a
+    CPU step in ``bench/profile_step.py``; ``bench/step_variants.py``: 1.19x per step).
+    Masked-LM keeps training them: its decoder is tied to the same table."""
+    return cfg.word_embeddings == "freeze" or (cfg.word_embeddings == "auto"
+                                               and cfg.task == "classification")
+
+
 def training_arguments(cfg: RunConfig, output_dir: str, precision: str, grouped: bool) -> Any:
     """Masked-LM evaluation keeps only the loss: the Trainer would otherwise gather every
     batch's logits (blocks x length x vocabulary floats) that nothing reads."""
@@ -221,6 +230,9 @@ def build_trainer(cfg: RunConfig, prepared: Prepared, tokenizer: Any, model: Any
             return compute_classification_metrics(pred.predictions.argmax(-1), pred.label_ids,
                                                   num_labels)
 
+    frozen = freezes_word_embeddings(cfg)
+    if frozen:
+        model.get_input_embeddings().weight.requires_grad_(False)
     train = tokenized["train"].remove_columns(
         [c for c in ("special_tokens_mask",) if c in tokenized["train"].column_names])
     trainer = StudioTrainer(
@@ -234,6 +246,7 @@ def build_trainer(cfg: RunConfig, prepared: Prepared, tokenizer: Any, model: Any
              "precision_measured": choice.measured, "threads": choice.threads,
              "sparse_mlm_head": cfg.task == "mlm", "grouped_by_length": grouped,
              "pad_to_multiple_of": multiple, "train_rows": len(train),
+             "word_embeddings_frozen": frozen,
              "parameters_nonembedding": _nonembedding_parameters(model),
              "device": device_type()}
     return trainer, facts

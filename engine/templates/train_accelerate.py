@@ -70,7 +70,10 @@ model = AutoModelForSequenceClassification.from_pretrained(
     checkpoint, num_labels=len(labels), id2label=dict(enumerate(labels)),
     label2id={name: i for i, name in enumerate(labels)}, ignore_mismatched_sizes=True,
     use_safetensors=True)
-optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["learning_rate"],
+if run.get("freeze_word_embeddings"):  # as the studio trained: the vocabulary table stays as is
+    model.get_input_embeddings().weight.requires_grad_(False)
+optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                              lr=cfg["learning_rate"],
                               weight_decay=cfg["weight_decay"])
 model, optimizer, train_dataloader, eval_dataloader = accelerator.prepare(
     model, optimizer, train_dataloader, eval_dataloader)

@@ -72,6 +72,8 @@ model = AutoModelForSequenceClassification.from_pretrained(
     checkpoint, num_labels=len(labels), id2label=dict(enumerate(labels)),
     label2id={name: i for i, name in enumerate(labels)}, ignore_mismatched_sizes=True,
     use_safetensors=True)
+if run.get("freeze_word_embeddings"):  # as the studio trained: the vocabulary table stays as is
+    model.get_input_embeddings().weight.requires_grad_(False)
 
 
 def compute_metrics(eval_preds):

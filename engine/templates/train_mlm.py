@@ -64,6 +64,8 @@ data_collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=cfg["
 
 set_seed(cfg["seed"])
 model = AutoModelForMaskedLM.from_pretrained(checkpoint, use_safetensors=True)
+if run.get("freeze_word_embeddings"):  # as the studio trained: the vocabulary table stays as is
+    model.get_input_embeddings().weight.requires_grad_(False)
 training_args = TrainingArguments(
     output_dir=str(HERE / "output"),
     per_device_train_batch_size=max(1, cfg["batch_size"] // world_size),

@@ -175,3 +175,30 @@ def test_ended_runs_logs_are_kept_for_a_few_runs_and_read_back_after(runs_dir, t
     assert [e.data["step"] for e in first] == [0]
     assert [e.data["step"] for e in studio.runner.events_since(handles[4].run_id)] == \
         list(range(5))
+
+
+def _word_embeddings(folder):
+    from safetensors.torch import load_file
+
+    weights = load_file(str(folder / "model.safetensors"))
+    return next(v for k, v in weights.items() if k.endswith("word_embeddings.weight"))
+
+
+@pytest.mark.parametrize("choice, frozen", [("auto", True), ("train", False)])
+def test_classification_freezes_the_vocabulary_table_unless_told_to_train_it(
+        studio, tiny_cfg, tiny_dir, choice, frozen):
+    run_id = studio.start(tiny_cfg(word_embeddings=choice))
+    assert studio.runner.wait(run_id, 120) == "finished"
+    handle = studio.run(run_id)
+    assert handle.metrics()["facts"]["word_embeddings_frozen"] is frozen
+    before, after = _word_embeddings(tiny_dir), _word_embeddings(handle.folder / "model")
+    assert before.shape == after.shape
+    assert bool((before == after).all()) is frozen
+    notes = [e.data["text"] for e in studio.events_since(run_id, 0) if e.kind == "note"]
+    assert any(f"word embeddings: {'frozen' if frozen else 'trained'}" in n for n in notes)
+
+
+def test_masked_lm_trains_the_vocabulary_table_on_auto(studio, tiny_cfg):
+    run_id = studio.start(tiny_cfg(task="mlm", dataset="corpus", eval_steps=12))
+    assert studio.runner.wait(run_id, 300) == "finished"
+    assert studio.run(run_id).metrics()["facts"]["word_embeddings_frozen"] is False

@@ -67,6 +67,8 @@ def test_the_export_holds_a_script_its_settings_data_and_requirements(finished):
     assert "torch==2.13.0" in (folder / "requirements.txt").read_text()
     run = json.loads((folder / "run.json").read_text())
     assert run["config"] == handle.config.to_dict() and run["labels"] == ["negative", "positive"]
+    assert run["freeze_word_embeddings"] is handle.metrics()["facts"]["word_embeddings_frozen"]
+    assert run["freeze_word_embeddings"] is True  # the classification default
     rows = (folder / "data" / "test.jsonl").read_text().splitlines()
     assert len(rows) == handle.data_report()["rows"]["test"]
 
