@@ -42,7 +42,7 @@ def main() -> None:
     from transformers import TrainerCallback
 
     from engine.config import RunConfig
-    from engine.data import load_raw
+    from engine.data import load_raw, raw_key
     from engine.models import load_model, load_tokenizer, resolve
     from engine.prepare import prepare
     from engine.training import build_trainer
@@ -54,7 +54,7 @@ def main() -> None:
                     logging_steps=1000, eval_strategy="steps", eval_steps=100_000,
                     save_strategy="steps", save_steps=100_000)
     work = Path(tempfile.mkdtemp(prefix="fts-profile-"))
-    prepared = prepare(load_raw(cfg.data_source, cfg.dataset, cfg.dataset_config), cfg)
+    prepared = prepare(load_raw(*raw_key(cfg)), cfg)
     ref = resolve(cfg.checkpoint, work)
     model = load_model(cfg.task, ref, prepared.label_names)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
+from .tables import DELIMITERS, ENCODINGS
 
 TASKS = ("classification", "mlm")
 SOURCES = ("builtin", "file", "hub")
@@ -50,7 +51,9 @@ class RunConfig:
         "Data source", "Where the data comes from: a built-in sample, a file you upload, or a "
         "dataset on the Hugging Face Hub.", group="data", choices=SOURCES))
     dataset: str = field(default="sentiment", metadata=_meta(
-        "Dataset", "Built-in sample name, uploaded file, or Hub id such as 'nyu-mll/glue'.",
+        "Dataset", "Built-in sample name; a file, a folder of train/validation/test files, or "
+        "up to three files as train:validation:test (leave a slot empty to skip it); or a Hub "
+        "id such as 'nyu-mll/glue'.",
         group="data"))
     dataset_config: str | None = field(default=None, metadata=_meta(
         "Hub configuration", "For Hub datasets with several configurations (e.g. 'mrpc').",
@@ -80,6 +83,22 @@ class RunConfig:
         "Validation share", "Share of training rows set aside for validation when the dataset "
         "has no validation split (stratified by label).", group="data", lo=0.02, hi=0.5,
         step=0.01, advanced=True))
+    test_fraction: float = field(default=0.1, metadata=_meta(
+        "Test share", "Share of training rows held out as a test split when the dataset has "
+        "none (stratified by label), so the final score is on rows never used to pick the "
+        "model. 0: no test split.", group="data", lo=0.0, hi=0.5, step=0.01, advanced=True))
+    delimiter: str = field(default="auto", metadata=_meta(
+        "Column separator", "How an uploaded CSV/TSV/TXT file separates its columns. auto: "
+        "detected from the first lines (shown next to the file name).", group="data",
+        choices=("auto", *DELIMITERS), advanced=True))
+    encoding: str = field(default="auto", metadata=_meta(
+        "File encoding", "How an uploaded text file stores its letters. auto: UTF-8, or the "
+        "likeliest older encoding (Korean cp949, Western Windows-1252). Change it when the "
+        "preview shows wrong letters.", group="data", choices=("auto", *ENCODINGS),
+        advanced=True))
+    sheet: str | None = field(default=None, metadata=_meta(
+        "Sheet", "Which sheet of an uploaded spreadsheet to use (empty: the first with data).",
+        group="data", optional=True, advanced=True))
     # --- model ---------------------------------------------------------------------------
     checkpoint: str = field(default=BUILTIN_CHECKPOINT, metadata=_meta(
         "Checkpoint", "The pretrained model to start from: the built-in MiniLM-L6 (works "

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError, DataParseError
+from .tables import SPREADSHEETS, TEXT_TABLES, FileReading, Table, decode, read_table
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
-FILE_TYPES = (".csv", ".tsv", ".json", ".jsonl", ".parquet")
+FILE_TYPES = (*TEXT_TABLES, *SPREADSHEETS, ".json", ".jsonl", ".parquet")
+FILE_KINDS = "CSV, TSV, TXT, Excel (.xlsx/.xls), OpenDocument (.ods), JSON, JSONL or Parquet"
 SPLIT_ALIASES = {"train": ("train", "training"),
                  "validation": ("validation", "valid", "val", "dev"),
                  "test": ("test", "testing", "eval")}
@@ -38,6 +40,7 @@ class RawData:
     source: str
     warnings: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # built-in sample metadata (label order...)
+    sheets: list[str] = field(default_factory=list)  # an uploaded spreadsheet's sheet names
 
 
 # --- built-in samples -----------------------------------------------------------------------
@@ -80,36 +83,68 @@ def _split_of(stem: str) -> str | None:
     return next((split for split, names in SPLIT_ALIASES.items() if token in names), None)
 
 
-def load_path(path_str: str) -> RawData:
-    """A file, a folder of split files (train.csv/test.csv) or a Spark Parquet folder."""
+def _split_files(path_str: str) -> list[tuple[str, Path]] | None:
+    """``train.csv:valid.csv:test.csv`` (``os.pathsep``): the splits by position; an empty slot
+    skips one (``train.csv::test.csv``). None for a single path."""
+    if os.pathsep not in path_str:
+        return None
+    parts = [p.strip() for p in path_str.split(os.pathsep)]
+    if len(parts) > 3 or not parts[0]:
+        raise DataError("Give up to three files: training, then validation, then test (the "
+                        "first is required).")
+    roles = list(SPLIT_ALIASES)[:len(parts)]
+    return [(role, Path(p).expanduser()) for role, p in zip(roles, parts, strict=True) if p]
+
+
+def load_path(path_str: str, reading: FileReading | None = None) -> RawData:
+    """A file, up to three files (train, validation, test), a folder of split files
+    (train.csv/test.csv) or a Spark Parquet folder."""
     from datasets import Dataset, DatasetDict
 
-    path = Path(path_str).expanduser()
-    if not path.exists():
-        raise DataError(f"The file {path.name!r} was not found. Upload it again or check the path.")
+    reading = reading or FileReading()
     warnings: list[str] = []
-    if path.is_dir():
+    hows: list[str] = []
+    sheets: list[str] = []
+    listed = _split_files(path_str)
+    path = Path(path_str).expanduser() if listed is None else listed[0][1]
+    for _, each in listed or [("train", path)]:
+        if not each.exists():
+            raise DataError(f"The file {each.name!r} was not found. Upload it again or check "
+                            "the path.")
+
+    def read(file: Path) -> Any:
+        table = _read_file(file, reading, warnings)
+        hows.append(f"{file.name}: {table.how}" if listed and table.how else table.how)
+        sheets.extend(s for s in table.sheets if s not in sheets)
+        return table.frame
+
+    if listed is not None:
+        frames = {role: read(file) for role, file in listed}
+    elif path.is_dir():
         files = sorted(p for p in path.iterdir()
                        if p.suffix.lower() in FILE_TYPES and not p.name.startswith(("_", ".")))
         if not files:
-            raise DataError(f"The folder {path.name!r} holds no CSV, TSV, JSON, JSONL or Parquet "
-                            "files.")
+            raise DataError(f"The folder {path.name!r} holds no data files ({FILE_KINDS}).")
         named = {p: _split_of(p.stem) for p in files}
         if all(p.suffix.lower() == ".parquet" for p in files) and not all(named.values()):
             frames = {"train": _read_parquet(path)}  # Spark-style part files: one table
         elif all(named.values()) and len(set(named.values())) == len(files):
-            frames = {named[p]: _read_file(p, warnings) for p in files}  # type: ignore[misc]
+            frames = {named[p]: read(p) for p in files}  # type: ignore[misc]
         else:
             raise DataError(f"The folder {path.name!r} mixes files; name them train.*, "
                             "validation.* and test.*, or upload one file.")
     else:
-        frames = {"train": _read_file(path, warnings)}
+        frames = {"train": read(path)}
     splits = {name: Dataset.from_pandas(_arrow_safe(df, name, warnings), preserve_index=False)
               for name, df in frames.items()}
-    return RawData(DatasetDict(splits), source=f"file '{path.name}'", warnings=warnings)
+    names = " + ".join(f"'{file.name}'" for _, file in listed) if listed else f"'{path.name}'"
+    how = "; ".join(h for h in hows if h)
+    return RawData(DatasetDict(splits), source=f"file {names}" + (f" (read as {how})" if how
+                                                                  else ""),
+                   warnings=warnings, sheets=sheets)
 
 
-def _read_file(path: Path, warnings: list[str]) -> Any:
+def _read_file(path: Path, reading: FileReading, warnings: list[str]) -> Table:
     size_mb = path.stat().st_size / 2**20
     if size_mb > max_file_mb():
         raise DataError(f"{path.name} is {size_mb:.0f} MB; the limit is {max_file_mb():.0f} MB. "
@@ -118,82 +153,25 @@ def _read_file(path: Path, warnings: list[str]) -> Any:
         raise DataParseError(f"{path.name} is empty.", str(path))
     suffix = path.suffix.lower()
     if suffix not in FILE_TYPES:
-        raise DataError(f"{path.name}: unsupported file type. Use CSV, TSV, JSON, JSONL or "
-                        "Parquet.")
+        raise DataError(f"{path.name}: unsupported file type. Use {FILE_KINDS}.")
     if suffix == ".parquet":
-        df = _read_parquet(path)
+        table = Table(_read_parquet(path), "")
     elif suffix in (".json", ".jsonl"):
-        df = _read_json(path, warnings)
+        table = Table(_read_json(path, warnings), "")
     else:
-        df = _read_csv(path, "\t" if suffix == ".tsv" else ",", warnings)
-    if len(df.columns) == 0:
+        table = read_table(path, reading, warnings)
+    if len(table.frame.columns) == 0:
         raise DataParseError(f"{path.name} has no columns.", str(path))
-    if len(df) == 0:
+    if len(table.frame) == 0:
         raise DataError(f"{path.name} has column names but no rows.")
-    return df
-
-
-def _decode(path: Path, warnings: list[str]) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        warnings.append(f"{path.name} is not UTF-8; it was read as Latin-1 (Windows-1252). "
-                        "Check that accented letters look right in the preview.")
-        try:
-            return raw.decode("cp1252")
-        except UnicodeDecodeError:
-            return raw.decode("latin-1")
-
-
-def _read_csv(path: Path, sep: str, warnings: list[str]) -> Any:
-    import io
-
-    import pandas as pd
-
-    text = _decode(path, warnings)
-    if not text.strip():
-        raise DataParseError(f"{path.name} is empty.", str(path))
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, engine="c")
-        other = _sniff_separator(text, sep)
-        if len(frame.columns) == 1 and other:  # e.g. ';' from a European spreadsheet
-            warnings.append(f"{path.name} separates columns with {other!r}, not {sep!r}; it "
-                            "was read that way.")
-            frame = pd.read_csv(io.StringIO(text), sep=other, engine="c")
-        return frame
-    except pd.errors.EmptyDataError:
-        raise DataParseError(f"{path.name} is empty.", str(path)) from None
-    except pd.errors.ParserError as exc:
-        line = _line_from(str(exc))
-        where = f"line {line} of {path.name}" if line else path.name
-        reason = ("has a quote that is never closed" if "EOF inside string" in str(exc)
-                  else "has a different number of fields than the header"
-                  if "Expected" in str(exc) else "could not be read")
-        raise DataParseError(f"{where} {reason}. Fix that line (check commas and quotes) and "
-                             "upload again.", str(path), line) from None
-
-
-def _sniff_separator(text: str, current: str) -> str | None:
-    import csv
-
-    try:
-        found = csv.Sniffer().sniff(text[:5000], delimiters=",;\t|").delimiter
-    except csv.Error:
-        return None
-    return found if found != current else None
-
-
-def _line_from(message: str) -> int | None:
-    match = re.search(r"(?:line|row) (\d+)", message)
-    return int(match.group(1)) if match else None
+    return table
 
 
 def _read_json(path: Path, warnings: list[str]) -> Any:
     """A JSON array of rows, an object holding one list of rows, or JSON lines."""
     import pandas as pd
 
-    text = _decode(path, warnings)
+    text = decode(path, "auto", warnings)[0]
     if not text.strip():
         raise DataParseError(f"{path.name} is empty.", str(path))
     rows: Any
@@ -254,17 +232,29 @@ def _arrow_safe(df: Any, split: str, warnings: list[str]) -> Any:
 
 # --- dispatch -------------------------------------------------------------------------------
 
-Loader = Callable[[str, str, "str | None"], RawData]
+Loader = Callable[[str, str, "str | None", FileReading], RawData]
 
 
-def load_raw(source: str, dataset: str, config: str | None = None) -> RawData:
-    """The default loader seam: ``(data_source, dataset, dataset_config) -> RawData``."""
+def load_raw(source: str, dataset: str, config: str | None = None,
+             reading: FileReading | None = None) -> RawData:
+    """The default loader seam: ``(data_source, dataset, dataset_config, reading) -> RawData``;
+    ``reading`` (separator, encoding, sheet) matters for uploaded files only."""
     if source == "builtin":
         return load_builtin(dataset)
     if source == "file":
-        return load_path(dataset)
+        return load_path(dataset, reading)
     if source == "hub":
         from . import hub
 
         return hub.load_dataset_splits(dataset, config)
     raise DataError(f"Unknown data source {source!r}; use builtin, file or hub.")
+
+
+def reading_of(cfg: Any) -> FileReading:
+    """The run config's file-reading choices (``delimiter``, ``encoding``, ``sheet``)."""
+    return FileReading(cfg.delimiter, cfg.encoding, cfg.sheet or None)
+
+
+def raw_key(cfg: Any) -> tuple[str, str, str | None, FileReading]:
+    """The loader's arguments for a run config; also the cache key for its data."""
+    return (cfg.data_source, cfg.dataset, cfg.dataset_config, reading_of(cfg))

@@ -50,7 +50,7 @@ def _write_splits(prepared: Any, folder: Path) -> list[str]:
 
 
 def export_run(handle: RunHandle, out_dir: Path, style: str = "trainer") -> list[str]:
-    from .data import load_raw
+    from .data import load_raw, raw_key
     from .models import resolve
     from .padding import pad_multiple
     from .policy import Policy
@@ -65,7 +65,7 @@ def export_run(handle: RunHandle, out_dir: Path, style: str = "trainer") -> list
         raise ConfigError("style", "The Accelerate loop is for classification runs; masked-LM "
                           "runs export the Trainer script.")
     facts = handle.metrics().get("facts", {})
-    raw = load_raw(cfg.data_source, cfg.dataset, cfg.dataset_config)
+    raw = load_raw(*raw_key(cfg))
     prepared = prepare(raw, cfg, Policy.from_env().max_train_rows)
     ref = resolve(cfg.checkpoint, handle.folder.parent)
     precision = facts.get("precision") or choose(cfg.precision, None, None, None).precision

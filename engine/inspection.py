@@ -17,7 +17,7 @@ from typing import Any
 
 from .columns import ColumnGuess, guess_columns
 from .config import RunConfig
-from .data import FILE_TYPES, RawData, max_file_mb
+from .data import FILE_KINDS, FILE_TYPES, RawData, max_file_mb
 from .errors import DataError
 from .prepare import Prepared, prepare
 from .tokens import detect_script
@@ -35,6 +35,7 @@ class DataView:
     script: str
     warnings: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    sheets: list[str] = field(default_factory=list)  # a spreadsheet's sheets, for the picker
 
     @property
     def task_hint(self) -> str:
@@ -60,7 +61,7 @@ def inspect(raw: RawData, cfg: RunConfig, rows: int = 20,
     return DataView(raw.source, {k: len(v) for k, v in raw.splits.items()},
                     {k: str(getattr(v, "dtype", type(v).__name__)) for k, v in
                      train.features.items()}, preview, guess, prepared, problem,
-                    detect_script(texts), warnings, raw.meta)
+                    detect_script(texts), warnings, raw.meta, raw.sheets)
 
 
 def _shorten(row: dict[str, Any], limit: int = 300) -> dict[str, Any]:
@@ -73,8 +74,7 @@ def store_upload(source: Path, uploads: Path) -> Path:
     use it stay resumable after the browser's temporary copy is gone."""
     suffix = source.suffix.lower()
     if suffix not in FILE_TYPES:
-        raise DataError(f"{source.name}: unsupported file type. Use CSV, TSV, JSON, JSONL or "
-                        "Parquet.")
+        raise DataError(f"{source.name}: unsupported file type. Use {FILE_KINDS}.")
     size_mb = source.stat().st_size / 2**20
     if size_mb > max_file_mb():
         raise DataError(f"{source.name} is {size_mb:.0f} MB; the limit is {max_file_mb():.0f} "

@@ -19,6 +19,7 @@ from .errors import DataError
 
 MAX_CHARS = 20_000  # longer cells are cut before tokenizing (a 1M-character cell would stall it)
 MIN_TRAIN_ROWS = 8
+MIN_ROWS_FOR_TEST = 100  # below this a held-out test split would be a handful of rows
 
 
 @dataclass
@@ -30,6 +31,7 @@ class DataReport:
     warnings: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     validation_carved: bool = False
+    test_carved: bool = False
 
 
 @dataclass
@@ -92,11 +94,19 @@ def prepare(raw: RawData, cfg: RunConfig, max_train_rows: int | None = None) -> 
         why = "row limit" if cap == cfg.max_rows else "this shared server's quota"
         report.warnings.append(f"Using {cap:,} of the training rows ({why}).")
     if cleaned.get("test") is not None and len(cleaned["test"]) == 0:
-        report.warnings.append("The test split has no labelled rows (as in GLUE's test set); "
-                               "scores come from the validation split only.")
+        report.warnings.append("The test split has no labelled rows (as in GLUE's test set), "
+                               "so it is not used.")
         cleaned.pop("test")
+    if cleaned.get("test") is None:
+        if len(cleaned["train"]) >= MIN_ROWS_FOR_TEST and cfg.test_fraction > 0:
+            cleaned["train"], cleaned["test"] = _carve(cleaned["train"], cfg, report, "test")
+        else:
+            report.warnings.append(f"No test split, and {len(cleaned['train'])} training rows "
+                                   f"are too few to hold one out (it takes {MIN_ROWS_FOR_TEST})"
+                                   ": the final score is on the validation split.")
     if cleaned.get("validation") is None or len(cleaned["validation"]) == 0:
-        cleaned["train"], cleaned["validation"] = _carve(cleaned["train"], cfg, report)
+        cleaned["train"], cleaned["validation"] = _carve(cleaned["train"], cfg, report,
+                                                         "validation")
     if len(cleaned["train"]) < MIN_TRAIN_ROWS:
         raise DataError(_too_few(len(cleaned["train"])))
     from datasets import DatasetDict
@@ -270,20 +280,23 @@ def _counts(split: Any, names: list[str]) -> dict[str, int]:
     return {name: counts.get(i, 0) for i, name in enumerate(names)}
 
 
-def _carve(train: Any, cfg: RunConfig, report: DataReport) -> tuple[Any, Any]:
-    report.validation_carved = True
-    size = max(1, round(len(train) * cfg.validation_fraction))
+def _carve(train: Any, cfg: RunConfig, report: DataReport, role: str) -> tuple[Any, Any]:
+    """A held-out split from the training rows: seeded, and stratified by label so a rare
+    class is in both parts. A test split is carved first, so validation never overlaps it."""
+    fraction = cfg.test_fraction if role == "test" else cfg.validation_fraction
+    setattr(report, f"{role}_carved", True)
+    size = max(1, round(len(train) * fraction))
     if len(train) - size < MIN_TRAIN_ROWS:
         raise DataError(f"Only {len(train)} usable rows: too few to set some aside for "
-                        f"validation. At least {MIN_TRAIN_ROWS + 2} are needed.")
+                        f"{role}. At least {MIN_TRAIN_ROWS + 2} are needed.")
     stratify = "label" if cfg.task == "classification" else None
     try:
         parts = train.train_test_split(test_size=size, seed=cfg.seed, stratify_by_column=stratify)
     except ValueError:  # a class with a single row cannot be split in proportion
         parts = train.train_test_split(test_size=size, seed=cfg.seed)
-        report.warnings.append("Some classes are too rare to split evenly; the validation rows "
+        report.warnings.append(f"Some classes are too rare to split evenly; the {role} rows "
                                "were picked at random.")
-    report.warnings.append(f"No validation split: {size} training rows "
-                           f"({cfg.validation_fraction:.0%}) were set aside for validation"
-                           + (", keeping the label proportions." if stratify else "."))
+    report.warnings.append(f"No {role} split: {size} training rows ({fraction:.0%}) were set "
+                           f"aside for {role} (seed {cfg.seed}"
+                           + (", keeping the label proportions)." if stratify else ")."))
     return parts["train"], parts["test"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .callbacks import StudioCallback
+from .data import raw_key
 from .events import finite
 from .metrics import confusion_matrix
 from .models import load_tokenizer, max_positions, resolve
@@ -50,7 +51,7 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
     handle, log = active.handle, active.log
     cfg = handle.config
     _phase(runner, active, "loading data")
-    raw = runner.loader(cfg.data_source, cfg.dataset, cfg.dataset_config)
+    raw = runner.loader(*raw_key(cfg))
     _phase(runner, active, "preparing data")
     prepared = prepare(raw, cfg, max_train_rows=runner.policy.max_train_rows)
     write_json_atomic(handle.folder / "data_report.json", {

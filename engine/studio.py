@@ -7,6 +7,7 @@ Every method takes or returns plain values and dataclasses; nothing here knows a
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import RunConfig
-from .data import Loader, RawData, load_raw
+from .data import Loader, RawData, load_raw, raw_key
 from .errors import DataError, InferenceError, RunError
 from .estimate import Estimate, preflight
 from .events import Event
@@ -41,7 +42,7 @@ class Studio:
         self.runner = Runner(self.store, loader, model_factory, self.policy, **extra)
         self.inference = Inference()
         self._loader = loader
-        self._raw: OrderedDict[tuple[str, str, str | None], RawData] = OrderedDict()
+        self._raw: OrderedDict[tuple[Any, ...], RawData] = OrderedDict()
         self._tokenizers: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -49,10 +50,11 @@ class Studio:
     def raw_data(self, cfg: RunConfig) -> RawData:
         if self.policy.public and cfg.data_source == "file":
             uploads = (self.store.root / "uploads").resolve()
-            if uploads not in Path(cfg.dataset).expanduser().resolve().parents:
+            files = [p for p in cfg.dataset.split(os.pathsep) if p.strip()]
+            if any(uploads not in Path(p).expanduser().resolve().parents for p in files):
                 raise DataError("On this shared server, data files come from the upload "
                                 "button only.")
-        key = (cfg.data_source, cfg.dataset, cfg.dataset_config)
+        key = raw_key(cfg)
         with self._lock:
             if key in self._raw:
                 self._raw.move_to_end(key)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from engine import hub
 from engine.config import default_of
-from engine.data import builtin_card, builtin_meta, builtin_names
+from engine.data import FILE_TYPES, builtin_card, builtin_meta, builtin_names
 from engine.errors import HubError
 
 from .errors import guarded
@@ -28,6 +29,8 @@ class DataTab:
     card: Any
     upload: Any
     upload_path: Any  # gr.State: the stored copy of the uploaded file
+    extra_uploads: list[Any]  # optional validation and test files
+    extra_paths: list[Any]  # gr.State each: their stored copies
     hub_box: Any
     hub_note: Any
     query: Any
@@ -52,9 +55,20 @@ def build(form: Form) -> DataTab:
         with gr.Accordion(t("data.card"), open=False):
             card = gr.Markdown(builtin_card("sentiment"))
     with gr.Group(visible=False) as file_box:
-        upload = gr.File(label=t("data.upload"), file_types=[".csv", ".tsv", ".json", ".jsonl",
-                                                             ".parquet"], elem_id="upload")
+        upload = gr.File(label=t("data.upload"), file_types=list(FILE_TYPES), elem_id="upload")
         gr.Markdown(t("data.upload_help"))
+        with gr.Accordion(t("data.extra_files"), open=False):
+            with gr.Row():
+                extra_uploads = [gr.File(label=t(f"data.upload_{role}"),
+                                         file_types=list(FILE_TYPES), elem_id=f"upload-{role}")
+                                 for role in ("validation", "test")]
+        with gr.Accordion(t("data.file_reading"), open=False):
+            with gr.Row():
+                form.field("delimiter")
+                form.field("encoding")
+                form.add("sheet", gr.Dropdown([], value=None, allow_custom_value=True,
+                                              label=t("field.sheet.label"),
+                                              info=t("field.sheet.help"), elem_id="field-sheet"))
     with gr.Group(visible=False) as hub_box:
         hub_note = gr.Markdown()
         with gr.Row():
@@ -88,7 +102,9 @@ def build(form: Form) -> DataTab:
         with gr.Row():
             form.field("max_rows")
             form.field("validation_fraction")
-    return DataTab(sample, card, upload, gr.State(None), hub_box, hub_note, query, search,
+            form.field("test_fraction")
+    return DataTab(sample, card, upload, gr.State(None), extra_uploads,
+                   [gr.State(None), gr.State(None)], hub_box, hub_note, query, search,
                    results, overview, load_hub, summary, preview, labels, gr.State(0),
                    builtin_box, file_box)
 
@@ -98,12 +114,15 @@ def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
     The page opens on the default built-in sample, already loaded."""
     split_fields = [form[n] for n in ("train_split", "eval_split", "test_split")]
     outputs = [form["dataset"], form["data_source"], tab.summary, tab.preview, tab.labels,
-               *[form[n] for n in COLUMN_FIELDS], task, *split_fields, tab.version]
+               *[form[n] for n in COLUMN_FIELDS], task, *split_fields, form["sheet"],
+               tab.version]
 
     def show(data: dict[Any, Any], source: str, dataset: str, keep_columns: bool,
-             lang: str) -> list[Any]:
+             lang: str, keep_sheet: bool = False) -> list[Any]:
         changes = {"data_source": source, "dataset": dataset, "dataset_config": data.get(
             form["dataset_config"]) if source == "hub" else None}
+        if not keep_sheet:
+            changes["sheet"] = None
         if not keep_columns:
             changes.update({n: None for n in COLUMN_FIELDS})
         cfg = form.config(data, **changes)
@@ -123,9 +142,10 @@ def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
                          for n in ("train_split", "eval_split", "test_split")]
         return [dataset, source, summary, preview_table(view.preview),
                 _labels(view, lang), *_column_updates(view, cfg), cfg.task, *split_updates,
-                data[tab.version] + 1]
+                gr.Dropdown(choices=view.sheets, value=cfg.sheet), data[tab.version] + 1]
 
-    inputs = form.inputs | {tab.sample, tab.upload_path, tab.results, tab.version}
+    inputs = form.inputs | {tab.sample, tab.upload_path, *tab.extra_paths, tab.results,
+                            tab.version}
 
     @guarded
     def on_sample(data: dict[Any, Any], request: gr.Request) -> list[Any]:
@@ -144,7 +164,17 @@ def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
     def on_uploaded(data: dict[Any, Any], request: gr.Request) -> list[Any]:
         if not data[tab.upload_path]:
             return [gr.skip()] * len(outputs)
-        return show(data, "file", data[tab.upload_path], False, lang_of(request))
+        return show(data, "file", files_of(data[tab.upload_path],
+                                           *[data[p] for p in tab.extra_paths]),
+                    False, lang_of(request))
+
+    @guarded
+    def on_reading(data: dict[Any, Any], request: gr.Request) -> list[Any]:
+        """A changed separator, encoding or sheet reads the same file(s) again."""
+        if data[form["data_source"]] != "file" or not data[tab.upload_path]:
+            return [gr.skip()] * len(outputs)
+        return show(data, "file", data[form["dataset"]], False, lang_of(request),
+                    keep_sheet=True)
 
     @guarded
     def on_hub_load(data: dict[Any, Any], request: gr.Request) -> list[Any]:
@@ -161,6 +191,16 @@ def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
               api_visibility="private")
     tab.upload.upload(on_upload, tab.upload, tab.upload_path, api_name="store_upload").then(
         on_uploaded, inputs, outputs, api_name="load_upload")
+    for role, widget, state in zip(("validation", "test"), tab.extra_uploads, tab.extra_paths,
+                                   strict=True):
+        widget.upload(on_upload, widget, state, api_name=f"store_{role}_upload").then(
+            on_uploaded, inputs, outputs, api_visibility="private")
+        widget.clear(lambda: None, None, state, api_visibility="private").then(
+            on_uploaded, inputs, outputs, api_visibility="private")
+    for name in ("delimiter", "encoding", "sheet"):
+        form[name].input(on_reading, inputs, outputs, api_name="set_reading"
+                         if name == "delimiter" else None,
+                         api_visibility="public" if name == "delimiter" else "private")
     tab.load_hub.click(on_hub_load, inputs, outputs, api_name="load_hub")
     form["data_source"].input(_switch_source, form["data_source"],
                               [tab.builtin_box, tab.file_box, tab.hub_box],
@@ -171,6 +211,14 @@ def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
                    [tab.overview, form["dataset_config"], tab.preview])
     tab.results.change(guarded(_overview), *overview_io, api_name="dataset_overview")
     form["dataset_config"].input(guarded(_overview), *overview_io, api_visibility="private")
+
+
+def files_of(train: str, validation: str | None, test: str | None) -> str:
+    """One upload is its path; separate validation/test uploads join it, in that order, as the
+    engine's ``train:validation:test`` (an empty slot when only a test file is given)."""
+    if not validation and not test:
+        return train
+    return os.pathsep.join([train, validation or "", test or ""]).rstrip(os.pathsep)
 
 
 def hub_state(request: gr.Request) -> list[Any]:

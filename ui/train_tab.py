@@ -59,7 +59,8 @@ def build(form: Form) -> TrainTab:
             for name in ("eval_strategy", "eval_steps", "save_strategy", "save_steps"):
                 form.field(name)
         with gr.Row():
-            for name in ("save_total_limit", "logging_steps", "seed", "precision"):
+            for name in ("save_total_limit", "logging_steps", "seed", "precision",
+                         "word_embeddings"):
                 form.field(name)
     form.field("output_name")
     with gr.Row():

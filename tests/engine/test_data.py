@@ -114,9 +114,9 @@ def test_mixed_type_column_becomes_text_with_a_warning(tmp_path):
 
 
 def test_unsupported_and_missing_files(tmp_path):
-    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "notes.docx").write_text("hello")
     with pytest.raises(DataError, match="unsupported file type"):
-        load_path(str(tmp_path / "notes.txt"))
+        load_path(str(tmp_path / "notes.docx"))
     with pytest.raises(DataError, match="was not found"):
         load_path(str(tmp_path / "nope.csv"))
 
