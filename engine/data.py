@@ -83,6 +83,11 @@ def _split_of(stem: str) -> str | None:
     return next((split for split, names in SPLIT_ALIASES.items() if token in names), None)
 
 
+def shown_name(path: Path) -> str:
+    """The name the user gave the file: an upload's stored copy adds ``-<16 hex digits>``."""
+    return re.sub(r"-[0-9a-f]{16}(?=\.[^.]+$)", "", path.name)
+
+
 def _split_files(path_str: str) -> list[tuple[str, Path]] | None:
     """``train.csv:valid.csv:test.csv`` (``os.pathsep``): the splits by position; an empty slot
     skips one (``train.csv::test.csv``). None for a single path."""
@@ -114,7 +119,7 @@ def load_path(path_str: str, reading: FileReading | None = None) -> RawData:
 
     def read(file: Path) -> Any:
         table = _read_file(file, reading, warnings)
-        hows.append(f"{file.name}: {table.how}" if listed and table.how else table.how)
+        hows.append(f"{shown_name(file)}: {table.how}" if listed and table.how else table.how)
         sheets.extend(s for s in table.sheets if s not in sheets)
         return table.frame
 
@@ -137,9 +142,10 @@ def load_path(path_str: str, reading: FileReading | None = None) -> RawData:
         frames = {"train": read(path)}
     splits = {name: Dataset.from_pandas(_arrow_safe(df, name, warnings), preserve_index=False)
               for name, df in frames.items()}
-    names = " + ".join(f"'{file.name}'" for _, file in listed) if listed else f"'{path.name}'"
+    names = " + ".join(f"'{shown_name(f)}'" for _, f in listed) if listed else \
+        f"'{shown_name(path)}'"
     how = "; ".join(h for h in hows if h)
-    return RawData(DatasetDict(splits), source=f"file {names}" + (f" (read as {how})" if how
+    return RawData(DatasetDict(splits), source=f"file {names}" + (f" ({how})" if how
                                                                   else ""),
                    warnings=warnings, sheets=sheets)
 

@@ -36,13 +36,14 @@ class DataView:
     warnings: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)  # a spreadsheet's sheets, for the picker
+    labelled: bool = False  # a label column was found (looked for whatever the current task)
 
     @property
     def task_hint(self) -> str:
         """The task this data suits: masked-LM when it has no label column at all."""
         if self.meta.get("task"):
             return str(self.meta["task"])
-        return "classification" if self.guess.label else "mlm"
+        return "classification" if self.labelled else "mlm"
 
 
 def inspect(raw: RawData, cfg: RunConfig, rows: int = 20,
@@ -61,7 +62,9 @@ def inspect(raw: RawData, cfg: RunConfig, rows: int = 20,
     return DataView(raw.source, {k: len(v) for k, v in raw.splits.items()},
                     {k: str(getattr(v, "dtype", type(v).__name__)) for k, v in
                      train.features.items()}, preview, guess, prepared, problem,
-                    detect_script(texts), warnings, raw.meta, raw.sheets)
+                    detect_script(texts), warnings, raw.meta, raw.sheets,
+                    bool((guess if cfg.task == "classification" else
+                          guess_columns(train, "classification")).label))
 
 
 def _shorten(row: dict[str, Any], limit: int = 300) -> dict[str, Any]:

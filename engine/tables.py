@@ -132,7 +132,7 @@ def _read_delimited(path: Path, reading: FileReading, warnings: list[str]) -> Ta
                              str(path), line) from None
     header = [str(c) for c in sample[0]] if has_header and sample else None
     frame.columns = name_columns(header, len(frame.columns), path.name, warnings)
-    return Table(frame, f"{_NAMES[sep]}-separated, {encoding}")
+    return Table(frame, f"read as {_NAMES[sep]}-separated, {encoding}")
 
 
 def _line_from(message: str) -> int | None:
@@ -229,7 +229,7 @@ def _read_spreadsheet(path: Path, reading: FileReading, warnings: list[str]) -> 
     sheet, raw = next(reversed(frames.items()))
     frame, how = _tidy_sheet(raw, f"{path.name}, sheet {sheet!r}", warnings)
     if len(sheets) > 1:
-        how += f"; sheet {sheet!r} of {len(sheets)} ({', '.join(sheets)})"
+        how = f"sheet {sheet!r} of {len(sheets)} ({', '.join(sheets)}), {how}"
         warnings.append(f"{path.name} has {len(sheets)} sheets; using {sheet!r}. Choose another "
                         "sheet under 'File reading'.")
     return Table(frame, how, sheets)
