@@ -53,7 +53,8 @@ def spark_loader(train: Any, test: Any = None, cache_dir: str | Path | None = No
     """A loader seam for ``Studio(loader=...)`` that serves these DataFrames."""
     raw = from_spark(train, test, cache_dir)
 
-    def load(source: str, dataset: str, config: str | None = None) -> RawData:
+    def load(source: str, dataset: str, config: str | None = None,
+             reading: Any = None) -> RawData:
         return raw
 
     return load

@@ -115,6 +115,9 @@ def _read_delimited(path: Path, reading: FileReading, warnings: list[str]) -> Ta
     sep = DELIMITERS[reading.delimiter] if reading.delimiter != "auto" else \
         sniff_delimiter(text, fallback)
     sample = [row for row in csv.reader(text.splitlines()[:_SAMPLE_LINES], delimiter=sep) if row]
+    if path.suffix.lower() == ".txt" and reading.delimiter == "auto" and not _tabular(sample):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return Table(pd.DataFrame({"text": lines}), f"read as one text per line, {encoding}")
     has_header = looks_like_header(sample[0], sample[1:]) if sample else True
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, engine="c",
@@ -133,6 +136,15 @@ def _read_delimited(path: Path, reading: FileReading, warnings: list[str]) -> Ta
     header = [str(c) for c in sample[0]] if has_header and sample else None
     frame.columns = name_columns(header, len(frame.columns), path.name, warnings)
     return Table(frame, f"read as {_NAMES[sep]}-separated, {encoding}")
+
+
+def _tabular(rows: list[list[str]]) -> bool:
+    """Plain text has no columns: a .txt is a table only when nearly every line splits into the
+    same number (>1) of fields."""
+    if not rows:
+        return False
+    width, hits = Counter(map(len, rows)).most_common(1)[0]
+    return width > 1 and hits >= 0.9 * len(rows)
 
 
 def _line_from(message: str) -> int | None:

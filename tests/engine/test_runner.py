@@ -133,9 +133,9 @@ def test_stop_during_data_loading_leaves_a_clean_stopped_run(runs_dir, tiny_cfg)
 
     holder = {}
 
-    def slow_loader(source, dataset, config):
+    def slow_loader(source, dataset, config, reading=None):
         holder["studio"].stop()  # Stop pressed while the data loads
-        return load_raw(source, dataset, config)
+        return load_raw(source, dataset, config, reading)
 
     studio = Studio(root=runs_dir, loader=slow_loader)
     holder["studio"] = studio

@@ -58,6 +58,17 @@ def test_a_wrong_guess_can_be_overridden(tmp_path):
         load_path(str(uneven), FileReading(delimiter="semicolon"))
 
 
+def test_a_plain_text_file_is_one_text_per_line_and_a_tabbed_one_a_table(tmp_path):
+    corpus = tmp_path / "notes.txt"
+    corpus.write_text("Roses need sun\n\nWater, then wait a day.\nMulch keeps soil moist\n")
+    raw = load_path(str(corpus))
+    assert raw.splits["train"]["text"] == ["Roses need sun", "Water, then wait a day.",
+                                           "Mulch keeps soil moist"]
+    assert "one text per line" in raw.source
+    table = write_delimited(tmp_path / "table.txt", "\t", reviews(8))
+    assert load_path(str(table)).splits["train"].column_names == ["text", "label"]
+
+
 def test_quoted_commas_do_not_outvote_the_real_separator():
     text = 'text;label\n"one, two, three";a\n"four, five";b\n"six";a\n'
     assert sniff_delimiter(text, ",") == ";"
@@ -200,13 +211,21 @@ def test_the_cli_takes_several_files(tmp_path, tiny_checkpoint):
     train = write_delimited(tmp_path / "train_part.csv", ";", reviews(40))
     test = write_delimited(tmp_path / "held.tsv", "\t", reviews(8))
     env = {**os.environ, "FTS_RUNS_DIR": str(tmp_path / "runs")}
-    out = subprocess.run([sys.executable, "-m", "engine.train", "--data-source", "file",
-                          "--dataset", f"{train}{os.pathsep}{os.pathsep}{test}",
-                          "--checkpoint", tiny_checkpoint, "--max-steps", "2",
-                          "--batch-size", "8", "--max-length", "32", "--precision", "fp32"],
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({"checkpoint": tiny_checkpoint, "max_steps": 2,
+                                  "batch_size": 8, "max_length": 32, "precision": "fp32"}))
+    out = subprocess.run([sys.executable, "-m", "engine.train", "--config", str(config),
+                          "--data-source", "file",
+                          "--dataset", f"{train}{os.pathsep}{os.pathsep}{test}"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["status"] == "finished"
     report = json.loads((Path(summary["run_dir"]) / "data_report.json").read_text())
     assert report["rows"]["test"] == 8 and "accuracy" in summary["metrics"]["test"]
+    export = subprocess.run([sys.executable, "-m", "engine.export", summary["run_dir"],
+                             str(tmp_path / "export")], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert export.returncode == 0, export.stderr[-2000:]
+    rows = (tmp_path / "export" / "data" / "test.jsonl").read_text().splitlines()
+    assert len(rows) == 8  # the separate test file, as the studio scored it

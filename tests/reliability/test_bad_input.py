@@ -69,6 +69,12 @@ def test_case_03b_public_mode_reads_only_uploaded_files(tmp_path, public_policy)
     local.write_text("text,label\n" + "".join(f"t{i},{'ab'[i % 2]}\n" for i in range(20)))
     stored = studio.store_upload(str(local))  # what the upload button does
     assert studio.inspect(RunConfig(data_source="file", dataset=stored)).prepared is not None
+    import os
+
+    for smuggled in (f"{stored}{os.pathsep}/etc/passwd", f"{stored}{os.pathsep}{os.pathsep}"
+                     f"{tmp_path / 'mine.csv'}"):  # a second or third file must be uploaded too
+        with pytest.raises(DataError, match="upload button only"):
+            studio.inspect(RunConfig(data_source="file", dataset=smuggled))
 
 
 def test_case_04_to_07_unsafe_or_gated_model_repos_are_refused_before_download(fake_hub,
@@ -210,8 +216,7 @@ def test_case_15_malformed_files_name_the_line_or_load(studio, tmp_path, name, b
     else:  # the BOM is stripped; the semicolons are recognised
         prepared = studio.prepared(file_cfg(data))
         assert (prepared.text_column, prepared.label_column) == ("text", "label")
-        assert name == "bom.csv" or any("separates columns with ';'" in w
-                                         for w in prepared.report.warnings)
+        assert name == "bom.csv" or "read as semicolon-separated" in prepared.report.source
 
 
 def test_case_15b_latin1_and_nested_json(studio, tmp_path):

@@ -112,9 +112,9 @@ def test_case_34_stop_while_data_loads_or_during_a_step(runs_dir, tiny_cfg):
     not part of a training run, and it either completes or fails with a message."""
     holder = {}
 
-    def loader(source, dataset, config):
+    def loader(source, dataset, config, reading=None):
         holder["studio"].stop()
-        return load_raw(source, dataset, config)
+        return load_raw(source, dataset, config, reading)
 
     studio = Studio(root=runs_dir, loader=loader)
     holder["studio"] = studio

@@ -126,7 +126,7 @@ def test_case_21_control_endpoints_need_ownership_in_public_mode(public_app):
 
 
 def test_case_22_unexpected_errors_show_a_sentence_and_log_no_token(tmp_path, caplog):
-    def broken_loader(source, dataset, config):
+    def broken_loader(source, dataset, config, reading=None):
         raise RuntimeError("upstream said: token hf_ABCDEFGHIJKLMNOPQRSTU is invalid")
 
     live = launch(Studio(root=tmp_path / "runs", loader=broken_loader))
