@@ -29,7 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 HUB_CALLS = """
 import json, sys, time
-from engine import hub
+import os as _os
+from engine.hub import Hub
+from engine.settings import Settings
+hub = Hub(Settings.from_env(_os.environ))
 from engine.errors import HubUnreachable
 times = []
 for call in (lambda: hub.dataset_overview("acme/reviews"),

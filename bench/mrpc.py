@@ -31,7 +31,7 @@ def _builtin() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     names = {"not_equivalent": 0, "equivalent": 1}
     splits = []
     for split in ("train", "test"):
-        lines = (ROOT / "engine" / "samples" / "paraphrase" / f"{split}.jsonl").read_text()
+        lines = (ROOT / "engine" / "data" / "samples" / "paraphrase" / f"{split}.jsonl").read_text()
         splits.append([{**row, "label": names[row["label"]]}
                        for row in map(json.loads, lines.splitlines())])
     return splits[0], splits[1]

@@ -2,9 +2,10 @@
 
     HF_HUB_OFFLINE=1 python bench/profile_step.py [--data mrpc.csv] [--task mlm] [--steps 5]
 
-Builds the Trainer exactly as a run does (``engine.prepare`` + ``engine.training.build_trainer``
-on the built-in MiniLM-L6), trains a few warm-up steps, profiles ``--steps`` optimizer steps and
-prints the operators by self CPU time, with the share spent in matrix products against the rest.
+Builds the Trainer exactly as a run does (``engine.data.prepare`` +
+``engine.training.trainer.build_trainer`` on the built-in MiniLM-L6), trains a few warm-up
+steps, profiles ``--steps`` optimizer steps and prints the operators by self CPU time, with
+the share spent in matrix products against the rest.
 It answers issue 10's "what is not GEMM"; BENCHMARKS.md quotes its output.
 """
 
@@ -42,10 +43,11 @@ def main() -> None:
     from transformers import TrainerCallback
 
     from engine.config import RunConfig
-    from engine.data import load_raw, raw_key
-    from engine.models import load_model, load_tokenizer, resolve
-    from engine.prepare import prepare
-    from engine.training import build_trainer
+    from engine.data.prepare import prepare
+    from engine.data.sources import load_raw, raw_key
+    from engine.modeling.checkpoints import load_model, load_tokenizer, resolve
+    from engine.settings import Settings
+    from engine.training.trainer import build_trainer
 
     source = ("file", args.data) if args.data else \
         ("builtin", "corpus" if args.task == "mlm" else "sentiment")
@@ -55,7 +57,7 @@ def main() -> None:
                     save_strategy="steps", save_steps=100_000)
     work = Path(tempfile.mkdtemp(prefix="fts-profile-"))
     prepared = prepare(load_raw(*raw_key(cfg)), cfg)
-    ref = resolve(cfg.checkpoint, work)
+    ref = resolve(cfg.checkpoint, Settings(runs_root=work))
     model = load_model(cfg.task, ref, prepared.label_names)
 
     class Profiled(TrainerCallback):  # type: ignore[misc]

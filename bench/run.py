@@ -93,7 +93,7 @@ def engine_arm(work: Path, data: str, steps: int | None, speed: dict[str, Any],
 
 def seed_arm(work: Path, data: str, steps: int | None, evaluate: bool = False,
              seed: int = HYPER["seed"]) -> dict[str, Any]:
-    from engine.models import builtin_path
+    from engine.modeling.checkpoints import builtin_path
 
     cmd = [sys.executable, "bench/seed_recipe.py", "--data", data, "--checkpoint",
            str(builtin_path("minilm-l6")), "--precision", "fp32",
@@ -109,7 +109,7 @@ def seed_arm(work: Path, data: str, steps: int | None, evaluate: bool = False,
 
 
 def mlm_seed_arm(work: Path, data: str, steps: int) -> dict[str, Any]:
-    from engine.models import builtin_path
+    from engine.modeling.checkpoints import builtin_path
 
     return _last_json([sys.executable, "bench/seed_mlm.py", "--data", data, "--checkpoint",
                        str(builtin_path("minilm-l6")), "--batch-size", str(HYPER["batch_size"]),
@@ -129,7 +129,7 @@ def training_flops(arm: dict[str, Any]) -> float:
 
 def gemm_fraction(defaults_runs: list[dict[str, Any]]) -> dict[str, Any]:
     from bench.gemm import gemm_rates
-    from engine.models import builtin_path
+    from engine.modeling.checkpoints import builtin_path
 
     tokens = int(statistics.median(r["tokens_per_batch"] for r in defaults_runs))
     rates = gemm_rates(str(builtin_path("minilm-l6")), tokens)
@@ -244,10 +244,12 @@ def main() -> None:
     rounds, steps = (3, 40) if args.quick else (5, 80)
     seeds = ([int(s) for s in args.seeds.split(",")] if args.seeds else
              [42] if args.quick else [42, 43, 44])
-    from engine.precision import cpu_facts
+    from engine.modeling.precision import cpu_facts
+    from engine.settings import Settings
 
     result: dict[str, Any] = {"mode": "quick" if args.quick else "full",
-                              "data": data["source"], "cpu": cpu_facts()}
+                              "data": data["source"],
+                              "cpu": cpu_facts(Settings.from_env(os.environ).cpu_caps)}
 
     def checkpoint() -> None:  # a later crash loses nothing
         print("so far: " + json.dumps(result), file=sys.stderr)

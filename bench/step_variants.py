@@ -35,13 +35,14 @@ def one(variant: str) -> float:
     )
 
     from bench.mrpc import prepare
-    from engine.models import resolve
+    from engine.modeling.checkpoints import resolve
+    from engine.settings import Settings
 
     folder = Path(tempfile.mkdtemp(prefix="fts-variants-"))
     lines = (Path(str(prepare(folder)["full"])) / "train.jsonl").read_text().splitlines()
     rows = [json.loads(line) for line in lines]
     random.Random(0).shuffle(rows)
-    location = resolve("builtin:minilm-l6", folder).location
+    location = resolve("builtin:minilm-l6", Settings(runs_root=folder)).location
     tokenizer = AutoTokenizer.from_pretrained(location)
     feats = sorted((dict(tokenizer(r["sentence1"], r["sentence2"], truncation=True,
                                    max_length=128), labels=r["label"]) for r in rows[:640]),

@@ -62,9 +62,10 @@ def argument_order(api_name: str) -> list[tuple[str, Any]]:
     """(elem_id, initial value) of an event's API inputs; the same code builds the same layout
     in the app process, so positions match."""
     os.environ.setdefault("FTS_RUNS_DIR", "/tmp/fts-bench-layout")
+    from engine.studio import Studio
     from ui.app import build_app
 
-    demo = build_app()
+    demo = build_app(Studio.from_env(os.environ))
     fn = next(f for f in demo.fns.values() if f.api_name == api_name)
     return [(c.elem_id or "", c.value) for c in fn.inputs if type(c).__name__ != "State"]
 

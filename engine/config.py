@@ -21,10 +21,12 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from .data.tables import DELIMITERS, ENCODINGS
 from .errors import ConfigError
-from .tables import DELIMITERS, ENCODINGS
 
-TASKS = ("classification", "mlm")
+TASKS = ("classification", "multilabel", "regression", "mlm")
+LABELLED_TASKS = ("classification", "multilabel", "regression")  # learn from a label column
+CLASS_TASKS = ("classification", "multilabel")  # labels are names from a fixed set
 SOURCES = ("builtin", "file", "hub")
 BUILTIN_CHECKPOINT = "builtin:minilm-l6"
 
@@ -43,7 +45,9 @@ class RunConfig:
 
     # --- what to learn -------------------------------------------------------------------
     task: str = field(default="classification", metadata=_meta(
-        "Task", "classification: learn to put texts (or pairs of texts) into your labels. "
+        "Task", "classification: put each text (or pair of texts) into one of your labels. "
+        "multilabel: give each text every label that applies (a label column like "
+        "'billing;shipping'). regression: predict a number (a score or rating column). "
         "mlm: adapt the model to your kind of text by filling in hidden words (for fill-mask).",
         group="task", choices=TASKS))
     # --- data ----------------------------------------------------------------------------
@@ -145,6 +149,16 @@ class RunConfig:
     weight_decay: float = field(default=0.01, metadata=_meta(
         "Weight decay", "A small pull of the weights towards zero; helps against overfitting.",
         group="train", lo=0.0, hi=0.5, step=0.01, advanced=True))
+    class_weighting: str = field(default="none", metadata=_meta(
+        "Class weighting", "balanced: mistakes on rare classes count more in the loss (each "
+        "class weighs rows / (classes x its rows)), so the model cannot ignore a small class. "
+        "Use it when the Data tab says the classes are imbalanced. none: every row counts the "
+        "same. Single-label classification only.", group="train",
+        choices=("none", "balanced"), advanced=True))
+    multilabel_threshold: float = field(default=0.5, metadata=_meta(
+        "Label threshold", "Multi-label only: a label is given when its probability reaches "
+        "this. Lower finds more labels (and more wrong ones).", group="train", lo=0.05,
+        hi=0.95, step=0.05, advanced=True))
     mlm_probability: float = field(default=0.15, metadata=_meta(
         "Masked share", "Masked-LM only: share of tokens hidden for the model to guess.",
         group="train", lo=0.05, hi=0.5, step=0.01, advanced=True))
@@ -160,6 +174,16 @@ class RunConfig:
     save_steps: int = field(default=50, metadata=_meta(
         "Save steps", "Steps between checkpoints when saving every few steps.",
         group="cadence", lo=1, hi=100_000, advanced=True))
+    best_model_metric: str = field(default="auto", metadata=_meta(
+        "Keep the model with the best", "Which checkpoint becomes the final model (and what Try "
+        "it and the export use), judged on the validation split. auto: macro-F1 for "
+        "classification, validation loss for regression and masked-LM. last: the model after "
+        "the last step. Checkpoints are then saved whenever the model is validated.",
+        group="cadence", choices=("auto", "f1_macro", "loss", "last"), advanced=True))
+    early_stopping_patience: int = field(default=0, metadata=_meta(
+        "Early stopping", "Stop when the validation score has not improved for this many "
+        "validations in a row; the best model is kept. 0: never stop early.",
+        group="cadence", lo=0, hi=50, advanced=True))
     save_total_limit: int = field(default=2, metadata=_meta(
         "Checkpoints kept", "Older checkpoints are deleted to save disk.", group="cadence",
         lo=1, hi=20, advanced=True))
@@ -188,7 +212,16 @@ class RunConfig:
 
     @property
     def is_pair(self) -> bool:
-        return self.task == "classification" and self.text_pair_column is not None
+        return self.task in LABELLED_TASKS and self.text_pair_column is not None
+
+    @property
+    def best_metric(self) -> str | None:
+        """The validation metric that picks the final model (``None``: the last model)."""
+        if self.best_model_metric == "last":
+            return None
+        if self.best_model_metric == "auto":
+            return "f1_macro" if self.task in CLASS_TASKS else "loss"
+        return self.best_model_metric
 
     def run_name(self) -> str:
         """The folder-name stem: the user's output name or one made from dataset and task."""
@@ -229,23 +262,23 @@ def _coerce(name: str, value: Any) -> Any:
     if value is None or (isinstance(value, str) and value.strip() == "" and meta["optional"]):
         if meta["optional"]:
             return None
-        raise ConfigError(name, f"{label} is required.")
+        raise ConfigError(name, "config.required", label=label)
     kind = field_type(name)
     if kind is str:
         if not isinstance(value, str):
-            raise ConfigError(name, f"{label} must be text (got {value!r}).")
+            raise ConfigError(name, "config.not_text", label=label, value=value)
         return value.strip()
     if isinstance(value, bool):
-        raise ConfigError(name, f"{label} must be a number (got {value!r}).")
+        raise ConfigError(name, "config.not_number", label=label, value=value)
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(name, f"{label} must be a number (got {value!r}).") from None
+        raise ConfigError(name, "config.not_number", label=label, value=value) from None
     if not math.isfinite(number):
-        raise ConfigError(name, f"{label} must be a finite number (got {value!r}).")
+        raise ConfigError(name, "config.not_finite", label=label, value=value)
     if kind is int:
         if number != int(number):
-            raise ConfigError(name, f"{label} must be a whole number (got {value!r}).")
+            raise ConfigError(name, "config.not_whole", label=label, value=value)
         return int(number)
     return number
 
@@ -256,11 +289,12 @@ def _check_range(name: str, value: Any) -> None:
         return
     if meta["choices"] is not None and value not in meta["choices"]:
         allowed = ", ".join(str(c) for c in meta["choices"])
-        raise ConfigError(name, f"{meta['label']} must be one of: {allowed} (got {value!r}).")
+        raise ConfigError(name, "config.not_a_choice", label=meta["label"], allowed=allowed,
+                          value=value)
     lo, hi = meta["min"], meta["max"]
     if lo is not None and hi is not None and not lo <= value <= hi:
-        raise ConfigError(name, f"{meta['label']} must be between {lo:g} and {hi:g} "
-                                f"(got {value:g}).")
+        raise ConfigError(name, "config.out_of_range", label=meta["label"], lo=lo, hi=hi,
+                          value=value)
 
 
 def validate(cfg: RunConfig) -> None:
@@ -270,35 +304,37 @@ def validate(cfg: RunConfig) -> None:
         object.__setattr__(cfg, name, value)
         _check_range(name, value)
     if not cfg.dataset:
-        raise ConfigError("dataset", "Choose a dataset: a built-in sample, a file or a Hub id.")
+        raise ConfigError("dataset", "config.no_dataset")
     if not cfg.checkpoint:
-        raise ConfigError("checkpoint", "Choose a checkpoint to start from.")
+        raise ConfigError("checkpoint", "config.no_checkpoint")
     if cfg.output_name is not None and (not _NAME_RE.match(cfg.output_name)
                                         or ".." in cfg.output_name):
-        raise ConfigError("output_name", "Run names may use only letters, digits, '-', '_' and "
-                          "'.', must start with a letter or digit and be at most 60 characters "
-                          f"(got {cfg.output_name[:80]!r}).")
+        raise ConfigError("output_name", "config.bad_run_name", name=cfg.output_name[:80])
     for split_field in ("train_split", "eval_split", "test_split"):
         split = getattr(cfg, split_field)
         if split is not None and not re.fullmatch(r"[A-Za-z0-9_.\-\[\]:%]{1,64}", split):
-            raise ConfigError(split_field, f"{_FIELDS[split_field].metadata['label']} "
-                              f"{split[:80]!r} is not a valid split name.")
+            raise ConfigError(split_field, "config.bad_split",
+                              label=_FIELDS[split_field].metadata["label"], split=split[:80])
     if cfg.task == "mlm" and cfg.text_pair_column is not None:
-        raise ConfigError("text_pair_column", "Masked-LM adaptation uses one text column; "
-                          "clear the second text column.")
+        raise ConfigError("text_pair_column", "config.mlm_pair")
+    if cfg.class_weighting != "none" and cfg.task != "classification":
+        raise ConfigError("class_weighting", "config.class_weighting_task")
+    if cfg.best_model_metric == "f1_macro" and cfg.task not in CLASS_TASKS:
+        raise ConfigError("best_model_metric", "config.f1_needs_classes")
+    if cfg.early_stopping_patience and cfg.best_metric is None:
+        raise ConfigError("early_stopping_patience", "config.early_stopping_needs_best")
     if cfg.text_pair_column is not None and cfg.text_pair_column == cfg.text_column:
-        raise ConfigError("text_pair_column", "The second text column must differ from the "
-                          "first one.")
+        raise ConfigError("text_pair_column", "config.same_pair_column")
 
 
 def from_dict(data: dict[str, Any]) -> RunConfig:
     """Build a RunConfig from a plain dict (JSON, widgets); unknown keys are an error."""
     if not isinstance(data, dict):
-        raise ConfigError("config", "A run configuration must be a JSON object.")
+        raise ConfigError("config", "config.not_an_object")
     unknown = sorted(set(data) - set(_FIELDS))
     if unknown:
-        raise ConfigError(unknown[0], f"Unknown setting(s): {', '.join(unknown)}. Known "
-                          f"settings: {', '.join(_FIELDS)}.")
+        raise ConfigError(unknown[0], "config.unknown_settings", unknown=", ".join(unknown),
+                          known=", ".join(_FIELDS))
     return RunConfig(**data)
 
 
@@ -306,8 +342,8 @@ def from_json(text: str) -> RunConfig:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError("config", f"The run configuration is not valid JSON (line "
-                          f"{exc.lineno}: {exc.msg}).") from None
+        raise ConfigError("config", "config.bad_json", line=exc.lineno,
+                          reason=exc.msg) from None
     return from_dict(data)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -22,6 +23,8 @@ from typing import Any
 from .config import add_cli_arguments, cli_overrides, from_dict, from_json
 from .errors import EngineError
 from .paths import configure_caches
+from .protocol import RunState
+from .settings import Settings
 
 EXIT = {"finished": 0, "failed": 1, "stopped": 3}
 PRINT_EVERY_S = 1.0
@@ -63,15 +66,14 @@ def _line(event: Any) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     root = (args.runs_dir or (args.resume.resolve().parent if args.resume else None))
+    settings = Settings.from_env(os.environ)  # the one read of the environment (and in ui/)
     if root is not None:
-        import os
-
-        os.environ["FTS_RUNS_DIR"] = str(root)
-    configure_caches()
+        settings = settings.with_root(root)
+    configure_caches(settings, os.environ)
     from .studio import Studio
 
     try:
-        studio = Studio()
+        studio = Studio(settings)
         if args.resume:
             run_id = studio.resume(args.resume.resolve().name)
         else:
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             break
     handle = studio.run(run_id)
     status = handle.status()
-    state = str(status.get("state"))
+    state = RunState.of(status)
     import resource
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

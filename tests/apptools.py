@@ -54,5 +54,5 @@ def launch(studio) -> App:
     demo = build_app(studio)
     demo.queue()
     _, url, _ = demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True,
-                            **launch_kwargs(studio.store.root))
+                            **launch_kwargs(studio.settings))
     return App(demo, url, studio)

@@ -64,7 +64,7 @@ def parquet(rows: list[dict]) -> bytes:
 def build_fake_hub(work: Path, tiny_dir: Path) -> FakeHub:
     """Repos every Hub test uses: a parquet dataset with README metadata, a CSV dataset with two
     configurations, a gated dataset, the tiny BERT, and two unsafe model repos."""
-    from engine.data import load_builtin
+    from engine.data.sources import load_builtin
 
     fake = FakeHub(work / "hub")
     splits = load_builtin("sentiment").splits

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parents[1] / "engine" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "engine" / "data" / "samples"
 
 
 def sample_texts() -> list[str]:

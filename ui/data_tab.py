@@ -1,26 +1,29 @@
 """Tab 1 · Data: a built-in sample, an uploaded file or a Hub dataset; preview, detected columns
-(editable), label histogram, and every warning the engine raised about the data."""
+(editable), label histogram, and every warning the engine raised about the data.
+``DataHandlers`` are its events (callable without a server); ``wire`` only connects them."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
-import pandas as pd
 
-from engine import hub
 from engine.config import default_of
-from engine.data import FILE_TYPES, builtin_card, builtin_meta, builtin_names
-from engine.errors import HubError
+from engine.data.sources import FILE_TYPES, builtin_card, builtin_meta, builtin_names
+from engine.hub import validate_repo_id
 
+from .data_view import column_pickers, hub_state, label_chart, preview_table, summary_text
 from .errors import guarded
 from .i18n import lang_of, t, text
-from .plots import empty, label_bars
 from .widgets import Form
 
+if TYPE_CHECKING:
+    from engine.studio import Studio
+
 COLUMN_FIELDS = ("text_column", "text_pair_column", "label_column")
+SPLIT_FIELDS = ("train_split", "eval_split", "test_split")
 
 
 @dataclass
@@ -109,16 +112,25 @@ def build(form: Form) -> DataTab:
                    builtin_box, file_box)
 
 
-def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
-    """``task`` is the model tab's task widget: data without labels switches it to masked-LM.
-    The page opens on the default built-in sample, already loaded."""
-    split_fields = [form[n] for n in ("train_split", "eval_split", "test_split")]
-    outputs = [form["dataset"], form["data_source"], tab.summary, tab.preview, tab.labels,
-               *[form[n] for n in COLUMN_FIELDS], task, *split_fields, form["sheet"],
-               tab.version]
+class DataHandlers:
+    """The Data tab's events, callable without a server. ``task`` is the model tab's task
+    widget: data without labels switches it to masked-LM."""
 
-    def show(data: dict[Any, Any], source: str, dataset: str, keep_columns: bool,
-             lang: str, keep_sheet: bool = False) -> list[Any]:
+    def __init__(self, studio: Studio, form: Form, tab: DataTab, task: Any) -> None:
+        self.studio, self.form, self.tab = studio, form, tab
+        # What every data change fills, in this order (``show``'s answer).
+        self.outputs = [form["dataset"], form["data_source"], tab.summary, tab.preview,
+                        tab.labels, *[form[n] for n in COLUMN_FIELDS], task,
+                        *[form[n] for n in SPLIT_FIELDS], form["sheet"], tab.version]
+        self.inputs = form.inputs | {tab.sample, tab.upload_path, *tab.extra_paths,
+                                     tab.results, tab.version}
+
+    def show(self, data: dict[Any, Any], source: str, dataset: str, keep_columns: bool,
+             lang: str, keep_sheet: bool = False, progress: gr.Progress | None = None
+             ) -> list[Any]:
+        """The data as read with the page's settings: summary, preview, labels and pickers."""
+        form, studio = self.form, self.studio
+        step = progress or (lambda *_, **__: None)
         changes = {"data_source": source, "dataset": dataset, "dataset_config": data.get(
             form["dataset_config"]) if source == "hub" else None}
         if not keep_sheet:
@@ -126,91 +138,156 @@ def wire(demo: Any, tab: DataTab, form: Form, studio: Any, task: Any) -> None:
         if not keep_columns:
             changes.update({n: None for n in COLUMN_FIELDS})
         cfg = form.config(data, **changes)
+        step(0.1, desc=text("data.progress_reading", lang))
+        studio.raw_data(cfg)
+        step(0.4, desc=text("data.progress_preparing", lang))
         view = studio.inspect(cfg)
         switched = not keep_columns and view.task_hint != cfg.task
         if switched:
             cfg = cfg.replace(task=view.task_hint)
             view = studio.inspect(cfg)
-        summary = _summary(view, lang)
+        summary = summary_text(view, lang)
         if switched and cfg.task == "mlm" and not view.meta:
             summary += "\n\nℹ️ " + text("data.switched_mlm", lang)
+        elif switched and cfg.task in ("multilabel", "regression") and not view.meta:
+            summary += "\n\nℹ️ " + text(f"data.switched_{cfg.task}", lang)
         if view.prepared is not None:  # e.g. "the checkpoint does not know this language"
+            step(0.7, desc=text("data.progress_tokens", lang))
             summary += "".join(f"\n- ⚠️ {w}" for w in studio.length_stats(cfg).warnings)
         splits = list(view.splits)
         split_updates = [gr.Dropdown(choices=splits, value=getattr(cfg, n) if keep_columns
-                                     else default_of(n))
-                         for n in ("train_split", "eval_split", "test_split")]
+                                     else default_of(n)) for n in SPLIT_FIELDS]
         return [dataset, source, summary, preview_table(view.preview),
-                _labels(view, lang), *_column_updates(view, cfg), cfg.task, *split_updates,
-                gr.Dropdown(choices=view.sheets, value=cfg.sheet), data[tab.version] + 1]
-
-    inputs = form.inputs | {tab.sample, tab.upload_path, *tab.extra_paths, tab.results,
-                            tab.version}
+                label_chart(view, lang), *column_pickers(view, cfg), cfg.task, *split_updates,
+                gr.Dropdown(choices=view.sheets, value=cfg.sheet), data[self.tab.version] + 1]
 
     @guarded
-    def on_sample(data: dict[Any, Any], request: gr.Request) -> list[Any]:
-        return show(data, "builtin", data[tab.sample], False, lang_of(request))
+    def sample(self, data: dict[Any, Any], request: gr.Request) -> list[Any]:
+        """The picked built-in sample, loaded (also the page's first view)."""
+        return self.show(data, "builtin", data[self.tab.sample], False, lang_of(request))
 
     @guarded
-    def on_columns(data: dict[Any, Any], request: gr.Request) -> list[Any]:
-        return show(data, data[form["data_source"]], data[form["dataset"]], True,
-                    lang_of(request))
+    def card(self, name: str) -> str:
+        """The picked sample's data card."""
+        return builtin_card(name)
 
     @guarded
-    def on_upload(path: str | None) -> str | None:
-        return studio.store_upload(path) if path else None
+    def columns(self, data: dict[Any, Any], request: gr.Request) -> list[Any]:
+        """The same data again with the columns or splits the person picked."""
+        return self.show(data, data[self.form["data_source"]], data[self.form["dataset"]],
+                         True, lang_of(request))
 
     @guarded
-    def on_uploaded(data: dict[Any, Any], request: gr.Request) -> list[Any]:
+    def store(self, path: str | None) -> str | None:
+        """An uploaded file, copied where the studio keeps uploads (its path, or nothing)."""
+        return self.studio.store_upload(path) if path else None
+
+    @guarded
+    def forget(self) -> None:
+        """A removed validation or test file is forgotten."""
+        return None
+
+    @guarded
+    def uploaded(self, data: dict[Any, Any], request: gr.Request,
+                 progress: gr.Progress = gr.Progress()) -> list[Any]:  # noqa: B008
+        """The uploaded file(s), read and loaded, each stage named while a large file reads."""
+        tab = self.tab
         if not data[tab.upload_path]:
-            return [gr.skip()] * len(outputs)
-        return show(data, "file", files_of(data[tab.upload_path],
-                                           *[data[p] for p in tab.extra_paths]),
-                    False, lang_of(request))
+            return [gr.skip()] * len(self.outputs)
+        return self.show(data, "file", files_of(data[tab.upload_path],
+                                                *[data[p] for p in tab.extra_paths]),
+                         False, lang_of(request), progress=progress)
 
     @guarded
-    def on_reading(data: dict[Any, Any], request: gr.Request) -> list[Any]:
+    def reading(self, data: dict[Any, Any], request: gr.Request) -> list[Any]:
         """A changed separator, encoding or sheet reads the same file(s) again."""
-        if data[form["data_source"]] != "file" or not data[tab.upload_path]:
-            return [gr.skip()] * len(outputs)
-        return show(data, "file", data[form["dataset"]], False, lang_of(request),
-                    keep_sheet=True)
+        if data[self.form["data_source"]] != "file" or not data[self.tab.upload_path]:
+            return [gr.skip()] * len(self.outputs)
+        return self.show(data, "file", data[self.form["dataset"]], False, lang_of(request),
+                         keep_sheet=True)
 
     @guarded
-    def on_hub_load(data: dict[Any, Any], request: gr.Request) -> list[Any]:
-        return show(data, "hub", hub.validate_repo_id(data[tab.results] or ""), False,
-                    lang_of(request))
+    def hub_load(self, data: dict[Any, Any], request: gr.Request) -> list[Any]:
+        """The Hub dataset picked in the results, loaded."""
+        return self.show(data, "hub", validate_repo_id(data[self.tab.results] or ""), False,
+                         lang_of(request))
 
-    demo.load(on_sample, inputs, outputs, api_visibility="private")
-    tab.sample.change(on_sample, inputs, outputs, api_name="load_sample").then(
-        lambda name: builtin_card(name), tab.sample, tab.card, api_visibility="private")
-    for i, name in enumerate((*COLUMN_FIELDS, "train_split", "eval_split", "test_split")):
-        form[name].input(on_columns, inputs, outputs, api_name="set_columns" if i == 0 else None,
+    @guarded
+    def hub_controls(self, request: gr.Request) -> list[Any]:
+        """[note, search, load]: the Hub controls, or a note saying why they are off."""
+        return hub_state(self.studio.hub, request)
+
+    @guarded
+    def search(self, query: str) -> Any:
+        """The Hub's datasets matching the query, the first one picked."""
+        found = self.studio.hub.search("dataset", query or "")
+        return gr.Dropdown(choices=[d["id"] for d in found],
+                           value=found[0]["id"] if found else None)
+
+    @guarded
+    def overview(self, repo_id: str | None, config: str | None) -> list[Any]:
+        """[overview, configuration picker, preview] of a Hub dataset, before downloading it."""
+        if not repo_id:
+            return [gr.skip()] * 3
+        hub = self.studio.hub
+        info = hub.dataset_overview(repo_id, config)
+        if info.config is None:
+            return [text("data.hub_pick_config"), gr.Dropdown(choices=info.configs, value=None),
+                    gr.skip()]
+        sizes = ", ".join(f"{k}: {v:,}" if v is not None else k for k, v in info.splits.items())
+        size = f"{info.download_bytes / 1e6:.1f} MB" if info.download_bytes else "?"
+        split = next(iter(info.splits), "train")
+        rows = hub.preview_rows(repo_id, info.config, split, n=10)
+        md = text("data.hub_overview", repo=repo_id, config=info.config, splits=sizes, size=size)
+        return [md, gr.Dropdown(choices=info.configs, value=info.config), preview_table(rows)]
+
+    @guarded
+    def switch_source(self, source: str) -> list[Any]:
+        """Only the picked source's controls are shown (sample, file or Hub)."""
+        return [gr.Group(visible=source == "builtin"), gr.Group(visible=source == "file"),
+                gr.Group(visible=source == "hub")]
+
+
+def wire(demo: gr.Blocks, tab: DataTab, form: Form, studio: Studio, task: Any) -> None:
+    """``task`` is the model tab's task widget. The page opens on the default built-in sample,
+    already loaded."""
+    on = DataHandlers(studio, form, tab, task)
+    inputs, outputs = on.inputs, on.outputs
+    # A handler several events share is bound once: Gradio queues the events of one function
+    # together (its default concurrency group is the function's id) and each ``on.x`` is a new
+    # bound method. ``search`` and ``overview`` have always had one queue per event.
+    sample, columns, store, uploaded, reading = (on.sample, on.columns, on.store, on.uploaded,
+                                                 on.reading)
+    demo.load(sample, inputs, outputs, api_visibility="private")
+    tab.sample.change(sample, inputs, outputs, api_name="load_sample").then(
+        on.card, tab.sample, tab.card, api_visibility="private")
+    for i, name in enumerate((*COLUMN_FIELDS, *SPLIT_FIELDS)):
+        form[name].input(columns, inputs, outputs, api_name="set_columns" if i == 0 else None,
                          api_visibility="public" if i == 0 else "private")
-    demo.load(hub_state, None, [tab.hub_note, tab.search, tab.load_hub],
+    demo.load(on.hub_controls, None, [tab.hub_note, tab.search, tab.load_hub],
               api_visibility="private")
-    tab.upload.upload(on_upload, tab.upload, tab.upload_path, api_name="store_upload").then(
-        on_uploaded, inputs, outputs, api_name="load_upload")
+    tab.upload.upload(store, tab.upload, tab.upload_path, api_name="store_upload").then(
+        uploaded, inputs, outputs, api_name="load_upload")
     for role, widget, state in zip(("validation", "test"), tab.extra_uploads, tab.extra_paths,
                                    strict=True):
-        widget.upload(on_upload, widget, state, api_name=f"store_{role}_upload").then(
-            on_uploaded, inputs, outputs, api_visibility="private")
-        widget.clear(lambda: None, None, state, api_visibility="private").then(
-            on_uploaded, inputs, outputs, api_visibility="private")
+        widget.upload(store, widget, state, api_name=f"store_{role}_upload").then(
+            uploaded, inputs, outputs, api_visibility="private")
+        widget.clear(on.forget, None, state, api_visibility="private").then(
+            uploaded, inputs, outputs, api_visibility="private")
     for name in ("delimiter", "encoding", "sheet"):
-        form[name].input(on_reading, inputs, outputs, api_name="set_reading"
+        form[name].input(reading, inputs, outputs, api_name="set_reading"
                          if name == "delimiter" else None,
                          api_visibility="public" if name == "delimiter" else "private")
-    tab.load_hub.click(on_hub_load, inputs, outputs, api_name="load_hub")
-    form["data_source"].input(_switch_source, form["data_source"],
+    tab.load_hub.click(on.hub_load, inputs, outputs, api_name="load_hub")
+    form["data_source"].input(on.switch_source, form["data_source"],
                               [tab.builtin_box, tab.file_box, tab.hub_box],
                               api_name="switch_source")
-    tab.search.click(guarded(_search), tab.query, tab.results, api_name="search_datasets")
-    tab.query.submit(guarded(_search), tab.query, tab.results, api_visibility="private")
+    tab.search.click(on.search, tab.query, tab.results, api_name="search_datasets")
+    tab.query.submit(on.search, tab.query, tab.results, api_visibility="private")
     overview_io = ([tab.results, form["dataset_config"]],
                    [tab.overview, form["dataset_config"], tab.preview])
-    tab.results.change(guarded(_overview), *overview_io, api_name="dataset_overview")
-    form["dataset_config"].input(guarded(_overview), *overview_io, api_visibility="private")
+    tab.results.change(on.overview, *overview_io, api_name="dataset_overview")
+    form["dataset_config"].input(on.overview, *overview_io, api_visibility="private")
 
 
 def files_of(train: str, validation: str | None, test: str | None) -> str:
@@ -219,79 +296,3 @@ def files_of(train: str, validation: str | None, test: str | None) -> str:
     if not validation and not test:
         return train
     return os.pathsep.join([train, validation or "", test or ""]).rstrip(os.pathsep)
-
-
-def hub_state(request: gr.Request) -> list[Any]:
-    """Checked once per page: Hub controls say plainly why they are off (offline, no network)
-    instead of failing on click. Answers in ~2 s at most (instantly when offline)."""
-    try:
-        hub.ensure_reachable()
-        note, on = "✅ " + text("data.hub_on", lang_of(request)), True
-    except HubError as exc:
-        note, on = f"⚠️ {text('data.hub_off', lang_of(request))} {exc}", False
-    return [note, gr.Button(interactive=on), gr.Button(interactive=on)]
-
-
-def _switch_source(source: str) -> list[Any]:
-    return [gr.Group(visible=source == "builtin"), gr.Group(visible=source == "file"),
-            gr.Group(visible=source == "hub")]
-
-
-def _search(query: str) -> Any:
-    found = hub.search("dataset", query or "")
-    return gr.Dropdown(choices=[d["id"] for d in found], value=found[0]["id"] if found else None)
-
-
-def _overview(repo_id: str | None, config: str | None) -> list[Any]:
-    if not repo_id:
-        return [gr.skip()] * 3
-    info = hub.dataset_overview(repo_id, config)
-    if info.config is None:
-        return [text("data.hub_pick_config"), gr.Dropdown(choices=info.configs, value=None),
-                gr.skip()]
-    sizes = ", ".join(f"{k}: {v:,}" if v is not None else k for k, v in info.splits.items())
-    size = f"{info.download_bytes / 1e6:.1f} MB" if info.download_bytes else "?"
-    split = next(iter(info.splits), "train")
-    rows = hub.preview_rows(repo_id, info.config, split, n=10)
-    md = text("data.hub_overview", repo=repo_id, config=info.config, splits=sizes, size=size)
-    return [md, gr.Dropdown(choices=info.configs, value=info.config), preview_table(rows)]
-
-
-def preview_table(rows: list[dict[str, Any]]) -> Any:
-    """Column widths follow the content, so a short label column stays in view next to a long
-    text column instead of being pushed off to the right."""
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return gr.Dataframe(value=frame)
-    sizes = [min(60.0, max(4.0, frame[c].astype(str).str.len().mean())) for c in frame.columns]
-    widths = [f"{100 * s / sum(sizes):.0f}%" for s in sizes]
-    return gr.Dataframe(value=frame, column_widths=widths)
-
-
-def _summary(view: Any, lang: str) -> str:
-    splits = " · ".join(f"{k} {v:,}" for k, v in view.splits.items())
-    lines = [f"**{view.source}** — {text('data.rows', lang)}: {splits}", ""]
-    if view.prepared is not None:
-        rows = view.prepared.report.rows
-        lines.append("✅ " + text("data.ready", lang, rows=" · ".join(f"{k} {v:,}" for k, v in
-                                                                     rows.items())) + "\n")
-        lines += [f"- {r}" for r in view.prepared.report.reasons]
-    if view.problem:
-        lines.append(f"\n⚠️ **{view.problem}**")
-    lines += [f"- ⚠️ {w}" for w in view.warnings]
-    return "\n".join(lines)
-
-
-def _labels(view: Any, lang: str) -> Any:
-    if view.prepared is None or not view.prepared.report.label_counts:
-        return empty(text("plot.labels_title", lang), text("plot.no_labels", lang))
-    return label_bars(view.prepared.report.label_counts, lang)
-
-
-def _column_updates(view: Any, cfg: Any) -> list[Any]:
-    columns = list(view.columns)
-    chosen = view.prepared
-    values = ((chosen.text_column, chosen.text_pair_column, chosen.label_column) if chosen else
-              (cfg.text_column or view.guess.text, cfg.text_pair_column or view.guess.text_pair,
-               cfg.label_column or view.guess.label))
-    return [gr.Dropdown(choices=columns, value=v) for v in values]

@@ -4,7 +4,9 @@ Static labels go through ``gr.I18n``, translated in the browser by its language 
 Text the server draws itself (chart titles, status lines) uses ``text(key, lang)`` with the
 language read from the request's ``Accept-Language``. English for the run settings comes from
 ``RunConfig``'s field metadata, so defaults and help text exist once; ``locales/ko.json`` and
-``locales/zh.json`` translate them as ``field.<name>.label`` / ``field.<name>.help``.
+``locales/zh.json`` translate them as ``field.<name>.label`` / ``field.<name>.help``. The
+engine's messages come the same way from its catalog (``engine.messages``), translated as
+``error.<key>``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import gradio as gr
 
 from engine.config import field_meta, field_names
+from engine.messages import MESSAGES
 
 LANGS = ("en", "ko", "zh")
 HERE = Path(__file__).resolve().parent / "locales"
@@ -30,6 +33,7 @@ def table(lang: str) -> dict[str, str]:
             meta = field_meta(name)
             strings[f"field.{name}.label"] = meta["label"]
             strings[f"field.{name}.help"] = meta["help"]
+        strings.update({f"error.{key}": english for key, english in MESSAGES.items()})
     return strings
 
 

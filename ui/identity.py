@@ -8,17 +8,14 @@ The id is not a secret credential of the user's (it unlocks only their own runs 
 
 from __future__ import annotations
 
-import os
-import secrets
 import uuid
 
 import gradio as gr
 
-_SECRET = os.environ.get("FTS_SECRET") or secrets.token_hex(16)
 
-
-def browser_owner() -> gr.BrowserState:
-    return gr.BrowserState(None, storage_key="fts-owner", secret=_SECRET)
+def browser_owner(secret: str) -> gr.BrowserState:
+    """``secret`` is ``Settings.secret`` (``FTS_SECRET``, or random per process)."""
+    return gr.BrowserState(None, storage_key="fts-owner", secret=secret)
 
 
 def ensure(stored: str | None) -> str:

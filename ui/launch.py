@@ -20,17 +20,17 @@ from __future__ import annotations
 import os
 import time
 
+from engine.settings import Settings
+
 STARTED = time.perf_counter()
 
 
-def launch_kwargs(root: object) -> dict[str, object]:
-    from pathlib import Path
-
+def launch_kwargs(settings: Settings) -> dict[str, object]:
     from .i18n import I18N
     from .render import CSS
 
-    runs = Path(str(root))
-    upload_mb = float(os.environ.get("FTS_MAX_UPLOAD_MB", "100"))
+    runs = settings.runs_root
+    upload_mb = settings.max_upload_mb
     # Gradio serves only its own upload cache; block the rest of our folders as a second wall.
     blocked = [str(runs / "uploads"), str(runs / ".cache" / "huggingface")]
     return {"show_error": False, "run_history": False, "max_file_size": f"{upload_mb:g}mb",
@@ -42,13 +42,15 @@ def launch_kwargs(root: object) -> dict[str, object]:
 
 def main() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP
-    from engine.paths import configure_caches, runs_root
+    from engine.paths import configure_caches
 
-    root = runs_root()
-    configure_caches(root)
+    settings = Settings.from_env(os.environ)  # the one read of the environment (and the CLI's)
+    configure_caches(settings, os.environ)
+    from engine.studio import Studio
+
     from .app import build_app
 
-    demo = build_app()
+    demo = build_app(Studio(settings))
     demo.queue(default_concurrency_limit=4)
     port = int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860)
-    demo.launch(server_port=port, **launch_kwargs(root))  # type: ignore[arg-type]
+    demo.launch(server_port=port, **launch_kwargs(settings))  # type: ignore[arg-type]

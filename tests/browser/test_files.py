@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.browser.test_browser import browser, open_page, server, shots, wait_for  # noqa: F401
-from tests.engine.test_tables import reviews, two_sheet_workbook, write_delimited
+from tests.engine.data.test_tables import reviews, two_sheet_workbook, write_delimited
 
 pytestmark = pytest.mark.browser
 

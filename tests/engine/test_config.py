@@ -47,7 +47,7 @@ def test_every_field_has_label_help_and_group():
     ("epochs", math.inf, "Epochs must be a finite number"),
     ("batch_size", "sixteen", "Batch size must be a number"),
     ("batch_size", True, "Batch size must be a number"),
-    ("task", "regression", "Task must be one of: classification, mlm"),
+    ("task", "ner", "Task must be one of: classification, multilabel, regression, mlm"),
     ("precision", "int4", "Precision must be one of"),
 ])
 def test_out_of_range_values_name_the_field_and_the_range(name, value, expected):
@@ -93,7 +93,7 @@ def test_cli_flags_come_from_the_same_fields():
     args = parser.parse_args(["--learning-rate", "2e-5", "--task", "mlm", "--batch-size", "8"])
     assert cli_overrides(args) == {"learning_rate": 2e-5, "task": "mlm", "batch_size": 8}
     with pytest.raises(SystemExit):
-        parser.parse_args(["--task", "regression"])
+        parser.parse_args(["--task", "ner"])
 
 
 def test_replace_revalidates():
@@ -101,3 +101,31 @@ def test_replace_revalidates():
     assert cfg.replace(epochs=1).epochs == 1
     with pytest.raises(ConfigError):
         cfg.replace(epochs=0)
+
+
+NEW_FIELDS = {"class_weighting": "balanced", "early_stopping_patience": 2,
+              "best_model_metric": "loss", "multilabel_threshold": 0.4}
+
+
+def test_the_new_fields_reach_the_widgets_the_cli_the_saved_config_and_the_export(tmp_path):
+    """One definition each (issue "Train better models"): the form builds a widget for every
+    RunConfig field, the CLI has a flag, the run folder and the export's run.json save it."""
+    import gradio as gr
+
+    from engine.training.runs import RunStore
+    from ui.widgets import Form
+
+    form = Form()
+    with gr.Blocks():
+        for name in NEW_FIELDS:
+            form.field(name)
+    assert set(NEW_FIELDS) <= set(form)
+    parser = argparse.ArgumentParser()
+    add_cli_arguments(parser)
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in NEW_FIELDS.items()]
+    assert cli_overrides(parser.parse_args(flags)) == NEW_FIELDS
+    cfg = RunConfig(**NEW_FIELDS)
+    handle = RunStore(tmp_path).create(cfg)
+    saved = json.loads((handle.folder / "run_config.json").read_text())
+    assert {k: saved[k] for k in NEW_FIELDS} == NEW_FIELDS
+    assert handle.config == cfg

@@ -20,7 +20,10 @@ def test_size_and_splits_are_shown_before_download(fake_hub, tmp_path):
     fake, endpoint = fake_hub
     result = child(endpoint, tmp_path, """
         import json
-        from engine import hub
+        import os as _os
+        from engine.hub import Hub
+        from engine.settings import Settings
+        hub = Hub(Settings.from_env(_os.environ))
         o = hub.dataset_overview("acme/reviews")
         print(json.dumps({"configs": o.configs, "splits": o.splits, "download": o.download_bytes,
                           "size": o.dataset_bytes, "features": o.features}))
@@ -35,7 +38,10 @@ def test_preview_streams_the_first_rows(fake_hub, tmp_path):
     _, endpoint = fake_hub
     rows = child(endpoint, tmp_path, """
         import json
-        from engine import hub
+        import os as _os
+        from engine.hub import Hub
+        from engine.settings import Settings
+        hub = Hub(Settings.from_env(_os.environ))
         print(json.dumps(hub.preview_rows("acme/reviews", None, "train", n=3)))
     """)
     assert len(rows) == 3 and set(rows[0]) == {"review", "stars"}
@@ -48,7 +54,7 @@ def test_a_whole_run_from_a_hub_dataset_and_a_hub_model(fake_hub, tmp_path):
         import json
         from engine import RunConfig
         from engine.studio import Studio
-        studio = Studio()
+        studio = Studio.from_env(__import__("os").environ)
         cfg = RunConfig(data_source="hub", dataset="acme/reviews", checkpoint="acme/tiny-bert",
                         max_steps=4, batch_size=8, max_length=64, eval_strategy="steps",
                         eval_steps=4, save_strategy="steps", save_steps=4)
@@ -70,7 +76,10 @@ def test_missing_gated_and_config_errors_are_explained(fake_hub, tmp_path):
     _, endpoint = fake_hub
     result = child(endpoint, tmp_path, """
         import json
-        from engine import hub
+        import os as _os
+        from engine.hub import Hub
+        from engine.settings import Settings
+        hub = Hub(Settings.from_env(_os.environ))
         from engine.errors import EngineError
         out = {}
         for name, call in {
@@ -94,7 +103,10 @@ def test_unsafe_model_repos_are_refused_before_download(fake_hub, tmp_path):
     fake, endpoint = fake_hub
     result = child(endpoint, tmp_path, """
         import json, sys
-        from engine import hub
+        import os as _os
+        from engine.hub import Hub
+        from engine.settings import Settings
+        hub = Hub(Settings.from_env(_os.environ))
         from engine.errors import UnsafeRepo
         out = {}
         for repo in ("acme/custom-code", "acme/pickle-only", "acme/tiny-bert"):
@@ -118,18 +130,22 @@ def test_unsafe_model_repos_are_refused_before_download(fake_hub, tmp_path):
                                  "https://huggingface.co/datasets/nyu-mll/glue", "a/b/c",
                                  "ÿ/ü", "ns/" + "n" * 120, ""])
 def test_ids_that_are_not_namespace_name_are_rejected_before_any_load(bad):
-    from engine.errors import HubNotFound
+    from engine.errors import BadRepoId, ConfigError
     from engine.hub import validate_repo_id
 
-    with pytest.raises(HubNotFound):
+    with pytest.raises(BadRepoId) as refused:
         validate_repo_id(bad)
+    assert isinstance(refused.value, ConfigError) and refused.value.field == "dataset"
 
 
 def test_search_puts_text_classification_datasets_first(fake_hub, tmp_path):
     _, endpoint = fake_hub
     found = child(endpoint, tmp_path, """
         import json
-        from engine import hub
+        import os as _os
+        from engine.hub import Hub
+        from engine.settings import Settings
+        hub = Hub(Settings.from_env(_os.environ))
         print(json.dumps(hub.search("dataset", "acme")))
     """)
     assert [d["id"] for d in found][0] == "acme/reviews"
@@ -146,7 +162,10 @@ def test_an_unreachable_hub_is_probed_once_then_reported_from_the_cache(tmp_path
     try:
         result = child(f"http://127.0.0.1:{server.getsockname()[1]}", tmp_path, """
             import json
-            from engine import hub
+            import os as _os
+            from engine.hub import Hub
+            from engine.settings import Settings
+            hub = Hub(Settings.from_env(_os.environ))
             from engine.errors import HubUnreachable
             out = {}
             for name, call in {"overview": lambda: hub.dataset_overview("acme/reviews"),
@@ -169,12 +188,15 @@ def test_an_unreachable_hub_is_probed_once_then_reported_from_the_cache(tmp_path
 
 def test_offline_mode_is_reported_without_a_network_call(monkeypatch):
     """Offline mode answers before any connection: a probe would fail this test."""
-    from engine import hub
+    import engine.hub as hub_module
     from engine.errors import HubUnreachable
+    from engine.settings import Settings
+
+    hub = hub_module.Hub(Settings(hub_offline=True))
 
     def no_network(*args, **kwargs):
         raise AssertionError("offline mode must not open a connection")
 
-    monkeypatch.setattr(hub.urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(hub_module.urllib.request, "urlopen", no_network)
     with pytest.raises(HubUnreachable, match="offline mode"):
         hub.dataset_overview("nyu-mll/glue")

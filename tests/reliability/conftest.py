@@ -41,24 +41,26 @@ def wait_for_state(studio, run_id: str, states: tuple[str, ...], timeout: float 
     raise AssertionError(f"{run_id} never reached {states}: {studio.run(run_id).status()}")
 
 
-def wait_for_step(studio, run_id: str, step: int, timeout: float = 120) -> None:
+def _wait_for_latest(studio, run_id: str, kind: str, reached, what: str,
+                     timeout: float) -> None:
+    """Poll the run's newest ``kind`` event until ``reached(event.data)``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        progress = studio.runner.log_of(run_id).latest.get("progress")
-        if progress and progress.data["step"] >= step:
+        event = studio.runner.log_of(run_id).latest.get(kind)
+        if event and reached(event.data):
             return
         time.sleep(0.02)
-    raise AssertionError(f"{run_id} never reached step {step}")
+    raise AssertionError(f"{run_id} never reached {what}")
+
+
+def wait_for_step(studio, run_id: str, step: int, timeout: float = 120) -> None:
+    _wait_for_latest(studio, run_id, "progress", lambda data: data["step"] >= step,
+                     f"step {step}", timeout)
 
 
 def wait_for_phase(studio, run_id: str, phase: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        event = studio.runner.log_of(run_id).latest.get("phase")
-        if event and event.data["phase"] == phase:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{run_id} never reached the {phase!r} phase")
+    _wait_for_latest(studio, run_id, "phase", lambda data: data["phase"] == phase,
+                     f"the {phase!r} phase", timeout)
 
 
 def run_folders(root: Path) -> set[str]:

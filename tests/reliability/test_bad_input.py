@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from engine.config import RunConfig
-from engine.errors import ConfigError, DataError, HubGated, HubNotFound, UnsafeRepo
+from engine.errors import BadRepoId, ConfigError, DataError, HubGated, HubNotFound, UnsafeRepo
+from engine.settings import Settings
 from tests.fakehub import child
 from tests.reliability.conftest import run_folders
 
@@ -26,7 +27,7 @@ def test_case_01_unknown_dataset_id_is_explained_and_writes_no_run(fake_hub, tmp
         from engine import RunConfig
         from engine.studio import Studio
         from engine.errors import EngineError
-        studio = Studio()
+        studio = Studio.from_env(__import__("os").environ)
         try:
             studio.start(RunConfig(data_source="hub", dataset="nobody/nothing"))
             print(json.dumps({"error": None}))
@@ -43,19 +44,20 @@ def test_case_01_unknown_dataset_id_is_explained_and_writes_no_run(fake_hub, tmp
                                  "a/b/c", "ÿ/ü", "n" * 97, "nyu-mll/glue/../../etc"])
 def test_case_02_ids_that_are_not_namespace_name_never_reach_a_loader(studio, bad):
     # Offline here: an id that got past validation would fail as HubUnreachable instead.
-    with pytest.raises(HubNotFound):
+    with pytest.raises(BadRepoId) as refused:
         studio.inspect(RunConfig(data_source="hub", dataset=bad))
+    assert refused.value.field == "dataset"  # the UI names the box to fix
 
 
 @pytest.mark.parametrize("spec", ["/", "~", "~/models/x", "/etc/passwd", "./runs", "runs/some"])
 def test_case_03_model_ids_that_are_local_paths_are_refused(studio, spec, tmp_path,
                                                             monkeypatch):
-    from engine.models import resolve
+    from engine.modeling.checkpoints import resolve
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs" / "some").mkdir(parents=True)  # a folder named like a Hub id
     with pytest.raises((ConfigError, HubNotFound)):
-        resolve(spec, tmp_path / "runs")
+        resolve(spec, Settings(runs_root=tmp_path / "runs"))
 
 
 def test_case_03b_public_mode_reads_only_uploaded_files(tmp_path, public_policy):
@@ -82,20 +84,20 @@ def test_case_04_to_07_unsafe_or_gated_model_repos_are_refused_before_download(f
     """4: custom code; 5: pickle-only weights; 6: too large; 7: gated, no token."""
     fake, endpoint = fake_hub
     out = child(endpoint, tmp_path, """
-        import json, sys
-        from engine.models import resolve
+        import json, os, sys
+        from engine.modeling.checkpoints import resolve
         from engine.errors import EngineError
-        from pathlib import Path
+        from engine.settings import Settings
         out = {}
         for repo in ("acme/custom-code", "acme/pickle-only", "acme/gated-bert"):
             try:
-                resolve(repo, Path("runs")); out[repo] = "accepted"
+                resolve(repo, Settings.from_env(os.environ)); out[repo] = "accepted"
             except EngineError as exc:
                 out[repo] = [type(exc).__name__, str(exc)]
         import os
         os.environ["FTS_MAX_MODEL_GB"] = "0.00001"
         try:
-            resolve("acme/tiny-bert", Path("runs")); out["big"] = "accepted"
+            resolve("acme/tiny-bert", Settings.from_env(os.environ)); out["big"] = "accepted"
         except EngineError as exc:
             out["big"] = [type(exc).__name__, str(exc)]
         out["modules"] = [m for m in sys.modules if "evil" in m]

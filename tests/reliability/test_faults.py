@@ -15,11 +15,10 @@ import threading
 import time
 from pathlib import Path
 
-from engine.data import load_raw
-from engine.models import load_model
+from engine.modeling.checkpoints import load_model
 from engine.policy import Policy
-from engine.runs import COMPLETE_MARKER, RunStore
 from engine.studio import Studio
+from engine.training.runs import COMPLETE_MARKER, RunStore
 from tests.fakehub import child
 from tests.reliability.conftest import wait_for_phase, wait_for_state, wait_for_step
 
@@ -109,18 +108,16 @@ def test_case_33_a_torn_checkpoint_is_ignored_and_removed(runs_dir, tiny_cfg):
 
 def test_case_34_stop_while_data_loads_or_during_a_step(runs_dir, tiny_cfg):
     """Stop during a push does not apply: publishing is a single upload started by the user,
-    not part of a training run, and it either completes or fails with a message."""
-    holder = {}
-
-    def loader(source, dataset, config, reading=None):
-        holder["studio"].stop()
-        return load_raw(source, dataset, config, reading)
-
-    studio = Studio(root=runs_dir, loader=loader)
-    holder["studio"] = studio
+    not part of a training run, and it either completes or fails with a message. The thread
+    is held as it enters "loading data" (the phase seam) until Stop is pressed."""
+    studio = Studio(root=runs_dir)
+    studio.runner.phase_hook = lambda phase, stop: stop.wait() if phase == "loading data" \
+        else None
     first = studio.start(tiny_cfg())
+    wait_for_phase(studio, first, "loading data")
+    assert studio.stop(first)
     assert wait_for_state(studio, first, ("stopped",)) == "stopped"
-    studio.runner.loader = load_raw
+    studio.runner.phase_hook = None
     second = studio.start(tiny_cfg(max_steps=2000, save_steps=100_000))
     wait_for_step(studio, second, 3)
     studio.stop(second)
@@ -172,7 +169,9 @@ def test_case_34c_stop_during_a_save_keeps_that_checkpoint(runs_dir, tiny_cfg):
 
     studio = Studio(root=runs_dir, disk_free=disk_free)
     holder["studio"] = studio
-    run_id = studio.start(tiny_cfg(max_steps=60, save_steps=8))
+    # the last model, so checkpoints keep their own cadence (keeping the best would save at
+    # every validation instead: recipe.checkpoint_cadence)
+    run_id = studio.start(tiny_cfg(max_steps=60, save_steps=8, best_model_metric="last"))
     assert wait_for_state(studio, run_id, ("stopped",)) == "stopped"
     handle = studio.run(run_id)
     assert handle.status()["step"] == 9  # the save finished, then one more step, then stop
@@ -246,7 +245,7 @@ def test_case_39_a_nearly_full_disk_fails_before_writing_anything(runs_dir, tiny
         return 10**12 if space["calls"] == 1 or not space["full"] else 10 * 1024
 
     studio = Studio(root=runs_dir, disk_free=disk_free)
-    run_id = studio.start(tiny_cfg(max_steps=30, save_steps=10))
+    run_id = studio.start(tiny_cfg(max_steps=30, save_steps=10, best_model_metric="last"))
     assert wait_for_state(studio, run_id, ("failed",)) == "failed"
     handle = studio.run(run_id)
     assert handle.status()["kind"] == "disk_full"
@@ -263,7 +262,7 @@ def test_case_40_a_download_that_breaks_off_is_explained(fake_hub, tmp_path):
         import json
         from engine import RunConfig
         from engine.studio import Studio
-        studio = Studio()
+        studio = Studio.from_env(__import__("os").environ)
         run_id = studio.start(RunConfig(checkpoint="acme/flaky-bert", max_steps=2,
                                         batch_size=8, max_length=32))
         state = studio.runner.wait(run_id, 120)

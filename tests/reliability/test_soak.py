@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from engine.runs import RunStore
+from engine.training.runs import RunStore
 from tests.apptools import App, free_port
 from tests.reliability.conftest import run_folders
 

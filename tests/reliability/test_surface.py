@@ -11,6 +11,7 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
+from engine.settings import Settings
 from engine.studio import Studio
 from tests.apptools import launch
 from tests.reliability.conftest import wait_for_state, wait_for_step
@@ -41,13 +42,8 @@ def multipart(name: str, payload: bytes) -> tuple[bytes, str]:
 
 @pytest.fixture(scope="module")
 def capped(tmp_path_factory):
-    import os
-
-    os.environ["FTS_MAX_UPLOAD_MB"] = "1"
-    try:
-        live = launch(Studio(root=tmp_path_factory.mktemp("capped-runs")))
-    finally:
-        os.environ.pop("FTS_MAX_UPLOAD_MB")
+    settings = Settings(tmp_path_factory.mktemp("capped-runs"), max_upload_mb=1)
+    live = launch(Studio(settings))
     yield live
     live.demo.close()
 

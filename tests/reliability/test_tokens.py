@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.share import ALLOWED
+from engine.share.push import ALLOWED
+from tests.engine.share.test_push import TOKEN, finished_run, push
 from tests.fakehub import child
-from tests.share.test_push import TOKEN, finished_run, push
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -65,14 +65,18 @@ def test_case_24_no_server_token_is_used_on_a_visitors_behalf(fake_hub, tmp_path
     seen = len(fake.requests)
     out = child(endpoint, tmp_path, f"""
         import json
-        from engine import hub
+        import os as _os
+        from engine.hub import Hub
+        from engine.settings import Settings
+        hub = Hub(Settings.from_env(_os.environ))
         from engine.studio import Studio
         from engine.errors import EngineError
         hub.search("dataset", "acme")
         hub.dataset_overview("acme/reviews")
         hub.check_model_repo("acme/tiny-bert")
         try:
-            Studio().push({run_id!r}, "should-not-exist", "", private=True)
+            studio = Studio.from_env(_os.environ)
+            studio.push({run_id!r}, "should-not-exist", "", private=True)
             print(json.dumps({{"error": None}}))
         except EngineError as exc:
             print(json.dumps({{"error": str(exc)}}))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from gradio_client import handle_file
 
-from tests.engine.test_tables import reviews, two_sheet_workbook, write_delimited
+from tests.engine.data.test_tables import reviews, two_sheet_workbook, write_delimited
 
 SUMMARY, TEXT, LABEL, SHEET = 2, 5, 7, 12
 
