@@ -23,7 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-VARIANTS = ("fp32", "bf16", "bf16-freeze", "bf16-nodrop", "bf16-freeze-nodrop")
+VARIANTS = ("fp32", "fp32-eager", "bf16", "bf16-freeze", "bf16-nodrop", "bf16-freeze-nodrop",
+            "bf16-freeze-eager", "bf16-freeze-eager-noattndrop", "bf16-freeze-noattndrop",
+            "fp32-freeze", "fp32-freeze-eager-noattndrop")
 
 
 def one(variant: str) -> float:
@@ -51,7 +53,12 @@ def one(variant: str) -> float:
     batches = [collate(feats[i:i + 16]) for i in range(0, len(feats), 16)]
     random.Random(1).shuffle(batches)
     torch.manual_seed(0)
-    model = AutoModelForSequenceClassification.from_pretrained(location, num_labels=2)
+    attention = "eager" if "eager" in variant else "sdpa"
+    model = AutoModelForSequenceClassification.from_pretrained(location, num_labels=2,
+                                                               attn_implementation=attention)
+    if "noattndrop" in variant:  # attention dropout off, the rest kept
+        for layer in model.bert.encoder.layer:
+            layer.attention.self.dropout.p = 0.0
     if "nodrop" in variant:
         for module in model.modules():
             if isinstance(module, torch.nn.Dropout):
@@ -77,14 +84,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--only", action="append", choices=VARIANTS,
+                        help="run only these variants (repeatable; bf16 is always run)")
     parser.add_argument("--variant", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
     if args.variant:
         print(json.dumps({"variant": args.variant, "ms": one(args.variant)}))
         return
-    results: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    chosen = [v for v in VARIANTS if not args.only or v in args.only or v == "bf16"]
+    results: dict[str, list[float]] = {v: [] for v in chosen}
     for _ in range(args.rounds):
-        for variant in VARIANTS:
+        for variant in chosen:
             out = subprocess.run([sys.executable, __file__, "--variant", variant],
                                  capture_output=True, text=True, check=True).stdout
             results[variant].append(json.loads(out.strip().splitlines()[-1])["ms"])

@@ -17,9 +17,10 @@ The map, in the order a run goes through it:
 - ``data/``: sources, tables, columns, prepare, inspection, spark, the built-in samples.
 - ``tokens/``: tokenization (``view``) and padding made visible.
 - ``modeling/``: checkpoints (resolve and load), inference, precision, sparse masked-LM head,
-  local evaluate metrics.
-- ``training/``: runner (the thread), run_body (its phases), trainer and recipe, callbacks,
-  events, runs (the run folders), guidance, estimate, failures.
+  attention (dropout off on the plain path), local evaluate metrics.
+- ``training/``: runner (the thread), run_body (its phases), adapt (the network as a run
+  trains it), trainer and recipe, callbacks, events, runs (the run folders), guidance,
+  estimate, failures.
 - ``protocol``: the run protocol in types (``RunState``, ``RunMetrics``, ``series``), read by
   every consumer of a run. ``errors``: the typed error tree, raised with keys of
   ``messages``, the one catalog of every message's English text.

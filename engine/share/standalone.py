@@ -31,6 +31,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 SPARSE_MLM = Path(__file__).resolve().parents[1] / "modeling" / "sparse_mlm.py"
 # ... and the labelled tasks' class weights, regression start and heads (problem types).
 TASK_HEADS = Path(__file__).resolve().parents[1] / "modeling" / "task_heads.py"
+# ... and attention without dropout on the eager path, when the run trained that way.
+ATTENTION = Path(__file__).resolve().parents[1] / "modeling" / "attention.py"
 # The studio's scores (accuracy, F1, perplexity): one definition, which the scripts import.
 METRICS = Path(__file__).resolve().parents[1] / "modeling" / "metrics"
 PACKAGES = ("torch", "transformers", "datasets", "evaluate", "accelerate", "numpy",
@@ -69,8 +71,9 @@ def export_run(handle: RunHandle, out_dir: Path, style: str, prepared: Prepared,
     same loader and checkpoint seams as training (so a Spark-trained run exports too)."""
     from ..modeling.precision import choose
     from ..tokens.padding import pad_multiple
+    from ..training.adapt import device_type
     from ..training.recipe import collator_spec, training_kwargs
-    from ..training.trainer import device_type, grouped_sampling
+    from ..training.trainer import grouped_sampling
 
     cfg = handle.config
     if style not in ("trainer", "accelerate"):
@@ -98,6 +101,7 @@ def export_run(handle: RunHandle, out_dir: Path, style: str, prepared: Prepared,
                     ignore=shutil.ignore_patterns("__pycache__"))
     # the scripts' heads and losses, standalone modules (torch + transformers only)
     shutil.copyfile(TASK_HEADS, out_dir / "task_heads.py")
+    shutil.copyfile(ATTENTION, out_dir / "attention.py")
     if cfg.task == "mlm":
         shutil.copyfile(SPARSE_MLM, out_dir / "sparse_mlm.py")
     run = {"exported_from": handle.run_id, "config": cfg.to_dict(),
@@ -105,6 +109,7 @@ def export_run(handle: RunHandle, out_dir: Path, style: str, prepared: Prepared,
            "labels": prepared.label_names, "splits": splits, "precision": precision,
            "grouped_by_length": grouped,
            "freeze_word_embeddings": facts.get("word_embeddings_frozen", False),
+           "attention_dropout_off": facts.get("attention_dropout_off", False),
            "class_weights": facts.get("class_weights"), "label_mean": facts.get("label_mean"),
            # what the studio's Trainer was built from (recipe.py); older runs: rebuilt the same way
            "training_args": facts.get("training_args") or training_kwargs(cfg, precision, grouped),

@@ -43,7 +43,13 @@ def preflight(studio: Studio, cfg: RunConfig, probe_steps: int = 3) -> Estimate:
 
     from ..modeling.checkpoints import resolve
     from ..tokens.padding import make_collator
-    from .trainer import choose_precision, grouped_sampling, loss_function, tokenize_splits
+    from .trainer import (
+        adapt_for_training,
+        choose_precision,
+        grouped_sampling,
+        loss_function,
+        tokenize_splits,
+    )
 
     if studio.runner.active_run_id() is not None:
         raise RunConflict("run.busy_for_estimate")
@@ -54,6 +60,7 @@ def preflight(studio: Studio, cfg: RunConfig, probe_steps: int = 3) -> Estimate:
                                         prepared.label_names)
     train = tokenize_splits(prepared, tokenizer, cfg)["train"]
     lengths = [len(x) for x in train["input_ids"]]
+    adapt_for_training(cfg, model)  # time the network the run will train
     precision = choose_precision(cfg, model, train, lengths, tokenizer,
                                  studio.store.root / ".cache", studio.settings.cpu_caps).precision
     collator = make_collator(tokenizer, cfg.task, cfg.padding, cfg.max_length,
@@ -67,7 +74,8 @@ def preflight(studio: Studio, cfg: RunConfig, probe_steps: int = 3) -> Estimate:
         order = list(LengthGroupedSampler(cfg.batch_size, lengths=lengths, generator=generator))
     size = min(cfg.batch_size, len(train))
     compute_loss = loss_function(cfg.task)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                  lr=cfg.learning_rate)
     model.train()
     times = []
     peak = _rss_mb()

@@ -28,8 +28,8 @@ from ..modeling.task_heads import start_regression_at_mean, weighted_cross_entro
 from ..tokens.padding import collator_from_spec, pad_multiple
 from .recipe import collator_spec
 from .trainer import (
+    adapt_for_training,
     class_weights_for,
-    freezes_word_embeddings,
     grouped_sampling,
     regression_mean,
     tokenize_splits,
@@ -183,8 +183,7 @@ def find_learning_rate(cfg: RunConfig, prepared: Prepared, tokenizer: Any, model
     spec = collator_spec(cfg.task, cfg.padding, cfg.max_length, cfg.mlm_probability,
                          pad_multiple(device.type, precision))
     batches = _batches(cfg, train, collator_from_spec(tokenizer, spec), device)
-    if freezes_word_embeddings(cfg):
-        model.get_input_embeddings().weight.requires_grad_(False)
+    adapt_for_training(cfg, model)  # as the run will train, so the curve is the run's
     optimizer = _optimizer(model, cfg.weight_decay, lr_min, device)
     label_mean = regression_mean(cfg, prepared)
     if label_mean is not None:  # as a run starts its head, so the curve is the run's

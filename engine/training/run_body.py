@@ -79,7 +79,8 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
     log.append("note", level="info", text=f"Precision: {facts['precision']} "
                f"({facts['precision_reason']}); length-grouped batches: "
                f"{'yes' if facts['grouped_by_length'] else 'no'}; word embeddings: "
-               f"{'frozen' if facts['word_embeddings_frozen'] else 'trained'}.", facts=facts)
+               f"{'frozen' if facts['word_embeddings_frozen'] else 'trained'}; attention dropout: "
+               f"{'off' if facts['attention_dropout_off'] else 'kept'}.", facts=facts)
     before: dict[str, Any] = {}
     if cfg.task == "mlm" and checkpoint is None:
         _phase(runner, active, "evaluating the starting model")

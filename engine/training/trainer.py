@@ -16,7 +16,7 @@ from typing import Any
 from transformers import PrinterCallback, TrainingArguments
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from ..config import LABELLED_TASKS, RunConfig
+from ..config import RunConfig
 from ..data.prepare import Prepared
 from ..errors import DataError
 from ..modeling.precision import Choice
@@ -27,15 +27,10 @@ from ..modeling.task_heads import (
     start_regression_at_mean,
 )
 from ..tokens.padding import collator_from_spec, make_collator, pad_multiple, should_group
+from .adapt import adapt_for_training, device_type
 from .recipe import collator_spec, training_kwargs
 
 _TOKENIZED: OrderedDict[tuple[Any, ...], Any] = OrderedDict()  # small LRU, by fingerprint
-
-
-def device_type() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def tokenize_splits(prepared: Prepared, tokenizer: Any, cfg: RunConfig) -> Any:
@@ -148,15 +143,6 @@ def grouped_sampling(cfg: RunConfig, lengths: list[int]) -> bool:
     return should_group(lengths, cfg.batch_size, cfg.max_length, cfg.seed)
 
 
-def freezes_word_embeddings(cfg: RunConfig) -> bool:
-    """Why freeze by default for classification: a batch touches a few hundred of the 30,522
-    vocabulary rows, yet a dense step zeroes, fills and AdamW-updates all of them (8% + 3% of a
-    CPU step in ``bench/profile_step.py``; ``bench/step_variants.py``: 1.19x per step).
-    Masked-LM keeps training them: its decoder is tied to the same table."""
-    return cfg.word_embeddings == "freeze" or (cfg.word_embeddings == "auto"
-                                               and cfg.task in LABELLED_TASKS)
-
-
 def training_arguments(cfg: RunConfig, output_dir: str, precision: str, grouped: bool) -> Any:
     """The keywords come from ``recipe.training_kwargs``, which the export writes too."""
     return TrainingArguments(output_dir=output_dir, use_cpu=device_type() == "cpu",
@@ -206,6 +192,7 @@ def build_trainer(cfg: RunConfig, prepared: Prepared, tokenizer: Any, model: Any
     tokenized = tokenize_splits(prepared, tokenizer, cfg)
     lengths = [len(x) for x in tokenized["train"]["input_ids"]]
     grouped = grouped_sampling(cfg, lengths)
+    adapted = adapt_for_training(cfg, model)  # before the precision probe times the model
     choice = choose_precision(cfg, model, tokenized["train"], lengths, tokenizer, cache_dir,
                               cpu_caps)
     precision = choice.precision
@@ -231,9 +218,6 @@ def build_trainer(cfg: RunConfig, prepared: Prepared, tokenizer: Any, model: Any
     label_mean = regression_mean(cfg, prepared)
     if label_mean is not None:
         start_regression_at_mean(model, label_mean)
-    frozen = freezes_word_embeddings(cfg)
-    if frozen:
-        model.get_input_embeddings().weight.requires_grad_(False)
     train = tokenized["train"].remove_columns(
         [c for c in ("special_tokens_mask",) if c in tokenized["train"].column_names])
     trainer = StudioTrainer(
@@ -248,7 +232,7 @@ def build_trainer(cfg: RunConfig, prepared: Prepared, tokenizer: Any, model: Any
              "precision_measured": choice.measured, "threads": choice.threads,
              "sparse_mlm_head": cfg.task == "mlm", "grouped_by_length": grouped,
              "pad_to_multiple_of": multiple, "train_rows": len(train),
-             "word_embeddings_frozen": frozen,
+             **adapted,
              "parameters_nonembedding": _nonembedding_parameters(model),
              "training_args": training_kwargs(cfg, precision, grouped), "collator": spec,
              "class_weights": weights, "label_mean": label_mean, "best_metric": cfg.best_metric,

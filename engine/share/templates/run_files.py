@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import torch
+from attention import drop_attention_dropout
 from datasets import ClassLabel, Value, load_dataset
 from task_heads import head_kwargs, start_regression_at_mean
 from transformers import (
@@ -71,6 +72,8 @@ def classification_model(run, checkpoint):
         **head_kwargs(run["config"]["task"], run["labels"]))
     if run.get("freeze_word_embeddings"):
         model.get_input_embeddings().weight.requires_grad_(False)
+    if run.get("attention_dropout_off"):
+        drop_attention_dropout(model)
     if run.get("label_mean") is not None:
         start_regression_at_mean(model, run["label_mean"])
     return model

@@ -197,6 +197,15 @@ def test_classification_freezes_the_vocabulary_table_unless_told_to_train_it(
     assert any(f"word embeddings: {'frozen' if frozen else 'trained'}" in n for n in notes)
 
 
+@pytest.mark.parametrize("choice, off", [("auto", True), ("keep", False)])
+def test_attention_dropout_is_off_on_a_cpu_unless_kept(studio, tiny_cfg, choice, off):
+    run_id = studio.start(tiny_cfg(attention_dropout=choice, max_steps=4, eval_steps=4))
+    assert studio.runner.wait(run_id, 120) == "finished"
+    assert studio.run(run_id).metrics()["facts"]["attention_dropout_off"] is off
+    notes = [e.data["text"] for e in studio.events_since(run_id, 0) if e.kind == "note"]
+    assert any(f"attention dropout: {'off' if off else 'kept'}" in n for n in notes)
+
+
 def test_masked_lm_trains_the_vocabulary_table_on_auto(studio, tiny_cfg):
     run_id = studio.start(tiny_cfg(task="mlm", dataset="corpus", eval_steps=12))
     assert studio.runner.wait(run_id, 300) == "finished"
