@@ -142,8 +142,8 @@ def load_model(task: str, ref: CheckpointRef, label_names: list[str] | None = No
     level = tlog.get_verbosity()
     tlog.set_verbosity_error()  # "some weights were newly initialized" is expected here
     try:
-        kwargs: dict[str, Any] = {"trust_remote_code": False, "use_safetensors": True,
-                                  **_token(ref)}
+        kwargs: dict[str, Any] = {"use_safetensors": True, **_token(ref)}
+        kwargs["trust_remote_code"] = False  # never: a checkpoint's own code does not run
         if task == "mlm":
             model = AutoModelForMaskedLM.from_pretrained(ref.location, **kwargs)
         else:
