@@ -170,10 +170,15 @@ def support_texts():
     return out
 
 
+def sample_splits(name):
+    """Announce a sample's check and read its splits."""
+    print(f"\n=== {name} ===")
+    return {s: load(os.path.join(ROOT, name, f"{s}.jsonl")) for s in SPLITS}
+
+
 def check_topics(sup):
     name = "topics"
-    print(f"\n=== {name} ===")
-    data = {s: load(os.path.join(ROOT, name, f"{s}.jsonl")) for s in SPLITS}
+    data = sample_splits(name)
     for s in SPLITS:
         for r in data[s]:
             ok(set(r) == {"text", "labels"}, f"{name}/{s}: keys {sorted(r)}")
@@ -246,8 +251,7 @@ def check_topics(sup):
 
 def check_ratings(sup):
     name = "ratings"
-    print(f"\n=== {name} ===")
-    data = {s: load(os.path.join(ROOT, name, f"{s}.jsonl")) for s in SPLITS}
+    data = sample_splits(name)
     for s in SPLITS:
         for r in data[s]:
             ok(set(r) == {"text", "score"}, f"{name}/{s}: keys {sorted(r)}")
@@ -297,8 +301,7 @@ def check_ratings(sup):
 
 def check_imbalanced():
     name = "support-imbalanced"
-    print(f"\n=== {name} ===")
-    data = {s: load(os.path.join(ROOT, name, f"{s}.jsonl")) for s in SPLITS}
+    data = sample_splits(name)
     src = {s: load(os.path.join(SUPPORT, f"{s}.jsonl")) for s in SPLITS}
     # train must be exactly the first N rows per label of the source, in source order
     expect, seen = [], Counter()
