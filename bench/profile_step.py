@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"))
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--shapes", type=int, default=3, help="input shapes shown per op")
     args = parser.parse_args()
 
     from torch.profiler import ProfilerActivity, profile
@@ -61,7 +62,8 @@ def main() -> None:
     model = load_model(cfg.task, ref, prepared.label_names)
 
     class Profiled(TrainerCallback):  # type: ignore[misc]
-        """Profiles the steps after the warm-up, each from its start to the optimizer step."""
+        """Profiles the steps after the warm-up, from the first one's start to the last one's end
+        (the end-of-training save and clean-up are not per-step work, so they stay outside)."""
 
         prof: Any = None
 
@@ -70,10 +72,11 @@ def main() -> None:
                 self.prof = profile(activities=[ProfilerActivity.CPU], record_shapes=True)
                 self.prof.__enter__()
 
-        def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
-            if self.prof is not None:
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if self.prof is not None and state.global_step == WARMUP + args_steps:
                 self.prof.__exit__(None, None, None)
 
+    args_steps = args.steps
     probe = Profiled()
     trainer, facts = build_trainer(cfg, prepared, load_tokenizer(ref), model, str(work / "out"),
                                    [probe], cache_dir=work / ".cache")
@@ -87,7 +90,7 @@ def main() -> None:
     for op in ("aten::fill_", "aten::copy_"):  # which tensors the biggest non-GEMM ops touch
         by_shape = sorted((e for e in probe.prof.key_averages(group_by_input_shape=True)
                            if e.key == op), key=lambda e: e.self_cpu_time_total, reverse=True)
-        for e in by_shape[:3]:
+        for e in by_shape[:args.shapes]:
             print(f"{e.self_cpu_time_total / total:7.1%}  {e.count:6d}  {op} {e.input_shapes}",
                   file=sys.stderr)
     print(json.dumps({"precision": facts["precision"], "steps": args.steps,

@@ -50,7 +50,8 @@ from bench.mrpc import prepare  # noqa: E402
 HYPER = {"batch_size": 16, "learning_rate": 1e-4, "warmup_ratio": 0.06, "weight_decay": 0.01,
          "seed": 42}
 AS_SEED = {"precision": "fp32", "sampling": "random", "padding": "dynamic",
-           "word_embeddings": "train", "attention_dropout": "keep"}
+           "word_embeddings": "train", "attention_dropout": "keep",
+           "dropout_masks": "native"}
 
 
 def _env(work: Path) -> dict[str, str]:

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 VARIANTS = ("fp32", "fp32-eager", "bf16", "bf16-freeze", "bf16-nodrop", "bf16-freeze-nodrop",
             "bf16-freeze-eager", "bf16-freeze-eager-noattndrop", "bf16-freeze-noattndrop",
-            "fp32-freeze", "fp32-freeze-eager-noattndrop")
+            "fp32-freeze", "fp32-freeze-eager-noattndrop", "bf16-freeze-eager-noattndrop-packed",
+            "fp32-freeze-eager-noattndrop-packed")
 
 
 def one(variant: str) -> float:
@@ -63,6 +64,10 @@ def one(variant: str) -> float:
         for module in model.modules():
             if isinstance(module, torch.nn.Dropout):
                 module.p = 0.0
+    if "packed" in variant:  # dropout masks four to a 64-bit draw (engine/modeling/dropout.py)
+        from engine.modeling.dropout import pack_dropout_masks
+
+        pack_dropout_masks(model)
     if "freeze" in variant:
         model.get_input_embeddings().weight.requires_grad_(False)
     model.train()

@@ -64,7 +64,7 @@ def build(form: Form) -> TrainTab:
                 form.field(name)
         with gr.Row():
             for name in ("save_total_limit", "logging_steps", "seed", "precision",
-                         "word_embeddings", "attention_dropout"):
+                         "word_embeddings", "attention_dropout", "dropout_masks"):
                 form.field(name)
     lr_view = lr_finder_view.build()
     form.field("output_name")

@@ -31,8 +31,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 SPARSE_MLM = Path(__file__).resolve().parents[1] / "modeling" / "sparse_mlm.py"
 # ... and the labelled tasks' class weights, regression start and heads (problem types).
 TASK_HEADS = Path(__file__).resolve().parents[1] / "modeling" / "task_heads.py"
-# ... and attention without dropout on the eager path, when the run trained that way.
-ATTENTION = Path(__file__).resolve().parents[1] / "modeling" / "attention.py"
+# ... and dropout as the run drew it (attention dropout off, packed masks), when it did.
+DROPOUT = Path(__file__).resolve().parents[1] / "modeling" / "dropout.py"
 # The studio's scores (accuracy, F1, perplexity): one definition, which the scripts import.
 METRICS = Path(__file__).resolve().parents[1] / "modeling" / "metrics"
 PACKAGES = ("torch", "transformers", "datasets", "evaluate", "accelerate", "numpy",
@@ -101,7 +101,7 @@ def export_run(handle: RunHandle, out_dir: Path, style: str, prepared: Prepared,
                     ignore=shutil.ignore_patterns("__pycache__"))
     # the scripts' heads and losses, standalone modules (torch + transformers only)
     shutil.copyfile(TASK_HEADS, out_dir / "task_heads.py")
-    shutil.copyfile(ATTENTION, out_dir / "attention.py")
+    shutil.copyfile(DROPOUT, out_dir / "dropout.py")
     if cfg.task == "mlm":
         shutil.copyfile(SPARSE_MLM, out_dir / "sparse_mlm.py")
     run = {"exported_from": handle.run_id, "config": cfg.to_dict(),
@@ -110,6 +110,7 @@ def export_run(handle: RunHandle, out_dir: Path, style: str, prepared: Prepared,
            "grouped_by_length": grouped,
            "freeze_word_embeddings": facts.get("word_embeddings_frozen", False),
            "attention_dropout_off": facts.get("attention_dropout_off", False),
+           "packed_dropout_masks": facts.get("packed_dropout_masks", False),
            "class_weights": facts.get("class_weights"), "label_mean": facts.get("label_mean"),
            # what the studio's Trainer was built from (recipe.py); older runs: rebuilt the same way
            "training_args": facts.get("training_args") or training_kwargs(cfg, precision, grouped),

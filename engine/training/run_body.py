@@ -36,6 +36,14 @@ def _phase(runner: Runner, active: _Active, name: str) -> None:
         runner.phase_hook(name, active.stop)
 
 
+def _masks_note(facts: dict[str, Any]) -> str:
+    """'packed (measured 3.1x as fast)', 'native (packed measured 0.9x)' or the plain choice."""
+    speedup = facts.get("packed_masks_speedup")
+    if facts.get("packed_dropout_masks"):
+        return f"packed (measured {speedup}x as fast)" if speedup else "packed"
+    return f"native (packed measured {speedup}x)" if speedup else "native"
+
+
 def _clean(metrics: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {k: finite(v) for k, v in clean_metrics(metrics, prefix).items()}
 
@@ -80,7 +88,8 @@ def run_training(runner: Runner, active: _Active, checkpoint: Path | None) -> di
                f"({facts['precision_reason']}); length-grouped batches: "
                f"{'yes' if facts['grouped_by_length'] else 'no'}; word embeddings: "
                f"{'frozen' if facts['word_embeddings_frozen'] else 'trained'}; attention dropout: "
-               f"{'off' if facts['attention_dropout_off'] else 'kept'}.", facts=facts)
+               f"{'off' if facts['attention_dropout_off'] else 'kept'}; dropout masks: "
+               f"{_masks_note(facts)}.", facts=facts)
     before: dict[str, Any] = {}
     if cfg.task == "mlm" and checkpoint is None:
         _phase(runner, active, "evaluating the starting model")

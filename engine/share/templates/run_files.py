@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 import torch
-from attention import drop_attention_dropout
 from datasets import ClassLabel, Value, load_dataset
+from dropout import drop_attention_dropout, pack_dropout_masks
 from task_heads import head_kwargs, start_regression_at_mean
 from transformers import (
     AutoModelForSequenceClassification,
@@ -74,6 +74,8 @@ def classification_model(run, checkpoint):
         model.get_input_embeddings().weight.requires_grad_(False)
     if run.get("attention_dropout_off"):
         drop_attention_dropout(model)
+    if run.get("packed_dropout_masks"):
+        pack_dropout_masks(model)
     if run.get("label_mean") is not None:
         start_regression_at_mean(model, run["label_mean"])
     return model

@@ -17,7 +17,7 @@ file): the same loss as the model's own, for a fraction of the work.
 from itertools import chain
 
 import run_files
-from attention import drop_attention_dropout
+from dropout import drop_attention_dropout, pack_dropout_masks
 from metrics import perplexity
 from sparse_mlm import SparseMLMTrainer
 from transformers import (
@@ -56,8 +56,10 @@ set_seed(cfg["seed"])
 model = AutoModelForMaskedLM.from_pretrained(checkpoint, use_safetensors=True)
 if run.get("freeze_word_embeddings"):  # as the studio trained: the vocabulary table stays as is
     model.get_input_embeddings().weight.requires_grad_(False)
-if run.get("attention_dropout_off"):  # as the studio trained (attention.py says why)
+if run.get("attention_dropout_off"):  # as the studio trained (dropout.py says why)
     drop_attention_dropout(model)
+if run.get("packed_dropout_masks"):  # the same masks, drawn faster (dropout.py)
+    pack_dropout_masks(model)
 # The very arguments the studio's Trainer had (run.json's training_args; evaluation keeps only
 # the loss).
 trainer = SparseMLMTrainer(model=model, args=run_files.training_arguments(run),

@@ -70,7 +70,7 @@ def test_the_export_holds_a_script_its_settings_data_and_requirements(finished):
     assert run["freeze_word_embeddings"] is handle.metrics()["facts"]["word_embeddings_frozen"]
     assert run["freeze_word_embeddings"] is True  # the classification default
     assert run["attention_dropout_off"] is True  # the CPU default
-    assert (folder / "attention.py").exists()
+    assert (folder / "dropout.py").exists()
     rows = (folder / "data" / "test.jsonl").read_text().splitlines()
     assert len(rows) == handle.data_report()["rows"]["test"]
 

@@ -206,6 +206,21 @@ def test_attention_dropout_is_off_on_a_cpu_unless_kept(studio, tiny_cfg, choice,
     assert any(f"attention dropout: {'off' if off else 'kept'}" in n for n in notes)
 
 
+@pytest.mark.parametrize("choice", ["native", "packed", "auto"])
+def test_dropout_masks_follow_the_setting_or_the_measurement(studio, tiny_cfg, choice):
+    run_id = studio.start(tiny_cfg(dropout_masks=choice, max_steps=4, eval_steps=4))
+    assert studio.runner.wait(run_id, 120) == "finished"
+    facts = studio.run(run_id).metrics()["facts"]
+    notes = " ".join(e.data["text"] for e in studio.events_since(run_id, 0) if e.kind == "note")
+    if choice == "auto":  # measured on this CPU: the choice follows the number it shows
+        assert facts["packed_dropout_masks"] is (facts["packed_masks_speedup"] >= 1.1)
+        assert f"measured {facts['packed_masks_speedup']}x" in notes
+    else:
+        assert facts["packed_dropout_masks"] is (choice == "packed")
+        assert facts["packed_masks_speedup"] is None
+        assert f"dropout masks: {choice}." in notes
+
+
 def test_masked_lm_trains_the_vocabulary_table_on_auto(studio, tiny_cfg):
     run_id = studio.start(tiny_cfg(task="mlm", dataset="corpus", eval_steps=12))
     assert studio.runner.wait(run_id, 300) == "finished"
