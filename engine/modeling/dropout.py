@@ -59,16 +59,18 @@ def drop_attention_dropout(model: Any) -> int:
 LEVELS = 65536  # a mask value is one 16-bit quarter of a 64-bit random number
 
 
-def packed_keep_mask(shape: Any, p: float, generator: Any = None) -> tuple[Any, float]:
+def packed_keep_mask(shape: Any, p: float, generator: Any = None,
+                     device: Any = None) -> tuple[Any, float]:
     """A boolean keep-mask (True with probability 1 - p, p rounded to 1/65,536) and the scale
-    that keeps the expected value, from a quarter as many random draws as values."""
+    that keeps the expected value, from a quarter as many random draws as values. ``device``:
+    where the values live (an exported script may run on a GPU)."""
     import torch
 
     count = 1
     for size in shape:
         count *= int(size)
     dropped = round(p * LEVELS)
-    words = torch.empty((count + 3) // 4, dtype=torch.int64).random_(
+    words = torch.empty((count + 3) // 4, dtype=torch.int64, device=device).random_(
         -2**63, None, generator=generator)  # all 64 bits random
     quarters = words.view(torch.int16)[:count].view(shape)  # uniform over -32768..32767
     keep = quarters >= dropped - LEVELS // 2
@@ -85,15 +87,15 @@ def _packed() -> tuple[Any, Any]:
 
         @staticmethod
         def forward(ctx: Any, x: Any, p: float) -> Any:  # type: ignore[override]
-            keep, scale = packed_keep_mask(x.shape, p)
+            keep, scale = packed_keep_mask(x.shape, p, device=x.device)
             ctx.save_for_backward(keep)
             ctx.scale = scale
-            return x * keep * scale
+            return torch.where(keep, x * scale, 0)  # one pass fewer than x * keep * scale
 
         @staticmethod
         def backward(ctx: Any, grad: Any) -> Any:  # type: ignore[override]
             (keep,) = ctx.saved_tensors
-            return grad * keep * ctx.scale, None
+            return torch.where(keep, grad * ctx.scale, 0), None
 
     class PackedDropout(torch.nn.Dropout):
         """An ``nn.Dropout`` (same ``p``, same place) whose masks are packed: a drop-in swap."""
