@@ -23,6 +23,7 @@ It needs torch and transformers only.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from typing import Any
 
@@ -66,9 +67,7 @@ def packed_keep_mask(shape: Any, p: float, generator: Any = None,
     where the values live (an exported script may run on a GPU)."""
     import torch
 
-    count = 1
-    for size in shape:
-        count *= int(size)
+    count = math.prod(shape)
     dropped = round(p * LEVELS)
     words = torch.empty((count + 3) // 4, dtype=torch.int64, device=device).random_(
         -2**63, None, generator=generator)  # all 64 bits random
